@@ -1,0 +1,38 @@
+# The two commands a newcomer types: `make run` and `make test`. Python 3.10+ is all they need.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test bench migrate stop clean
+
+$(INSTALLED): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+# A secret for signing local access tokens, made once and kept out of git.
+.env:
+	$(PYTHON) -c "import secrets; print('SUPABASE_JWT_SECRET=' + secrets.token_urlsafe(48))" > .env
+
+migrate: $(INSTALLED)
+	$(PY) -m migrations
+
+# Local database (embedded unless DATABASE_URL is set), migrations, then the Procfile's processes.
+run: $(INSTALLED) .env migrate
+	DATABASE_URL="$${DATABASE_URL:-$$($(PY) -m migrations.embedded url)}" \
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile -e .env
+
+test: $(INSTALLED)
+	$(PY) -m pytest
+
+bench: $(INSTALLED)
+	$(PY) -m bench
+
+# Stop the embedded local server that `make run` leaves running.
+stop: $(INSTALLED)
+	$(PY) -m migrations.embedded stop
+
+clean: stop
+	rm -rf .data $(VENV)

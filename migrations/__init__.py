@@ -1,0 +1,1 @@
+"""The database: schema migrations in Supabase CLI format, their runner, and the local server."""

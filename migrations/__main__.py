@@ -1,0 +1,22 @@
+"""`python -m migrations`: make the database at `DATABASE_URL` (or the embedded one) ready."""
+
+import logging
+import sys
+
+from migrations.runner import MigrationError, migrate
+from migrations.settings import ConfigurationError, Settings
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        applied = migrate(Settings.from_environment().database_url)
+    except (MigrationError, ConfigurationError) as error:
+        print(f"migration failed: {error}", file=sys.stderr)
+        return 1
+    print(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

