@@ -3,6 +3,8 @@
 import logging
 import sys
 
+import psycopg
+
 from migrations.runner import MigrationError, migrate
 from migrations.settings import ConfigurationError, Settings
 
@@ -11,7 +13,7 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         applied = migrate(Settings.from_environment().database_url)
-    except (MigrationError, ConfigurationError) as error:
+    except (MigrationError, ConfigurationError, psycopg.OperationalError) as error:
         print(f"migration failed: {error}", file=sys.stderr)
         return 1
     print(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
