@@ -8,7 +8,7 @@ from pathlib import Path
 
 def main(selected: list[str]) -> int:
     names = sorted(
-        module.name for module in pkgutil.iter_modules([str(Path(__file__).parent))
+        module.name for module in pkgutil.iter_modules([str(Path(__file__).parent)])
         if module.name.endswith("_bench") and (not selected or module.name in selected)
     )
     for name in names:

@@ -53,10 +53,17 @@ class Settings:
     ratelimit_storage_uri: str = dataclasses.field(default="memory://", repr=False)
     rate_limit_write: str = "30/minute"
     rate_limit_read: str = "300/minute"
+    ratelimit_key_prefix: str = "chirp"
+    web_workers: int = 2
+    web_threads: int = 4
     consumer_batch_size: int = 100
     consumer_visibility_timeout_seconds: int = 30
     consumer_max_attempts: int = 5
     consumer_metrics_port: int | None = None
+    # A failing message waits base * 2**(failures - 1) seconds, jittered, at most the cap, before
+    # its next attempt (CONSUMER_BACKOFF_BASE_SECONDS, CONSUMER_BACKOFF_CAP_SECONDS).
+    consumer_backoff_base_seconds: int = 1
+    consumer_backoff_cap_seconds: int = 300
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -73,10 +80,15 @@ class Settings:
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI") or "memory://",
             rate_limit_write=env.get("RATE_LIMIT_WRITE") or "30/minute",
             rate_limit_read=env.get("RATE_LIMIT_READ") or "300/minute",
+            ratelimit_key_prefix=env.get("RATELIMIT_KEY_PREFIX") or "chirp",
+            web_workers=_integer(env, "WEB_CONCURRENCY", 2),
+            web_threads=_integer(env, "WEB_THREADS", 4),
             consumer_batch_size=_integer(env, "CONSUMER_BATCH_SIZE", 100),
             consumer_visibility_timeout_seconds=_integer(env, "CONSUMER_VT_SECONDS", 30),
             consumer_max_attempts=_integer(env, "CONSUMER_MAX_ATTEMPTS", 5),
             consumer_metrics_port=_integer(env, "CONSUMER_METRICS_PORT", 0) if metrics_port else None,
+            consumer_backoff_base_seconds=_integer(env, "CONSUMER_BACKOFF_BASE_SECONDS", 1),
+            consumer_backoff_cap_seconds=_integer(env, "CONSUMER_BACKOFF_CAP_SECONDS", 300),
         )
 
     @cached_property

@@ -98,3 +98,15 @@ def test_dead_letters_view_joins_archive_and_failure_record(postgresql):
         "select msg_id, message, attempts, last_error, failed_at is not null from public.dead_letters"
     ).fetchone()
     assert row == (msg_id, {"type": "bogus"}, 5, "boom", True)
+
+
+def test_enqueued_messages_are_read_like_any_pgmq_message(postgresql, alice):
+    insert_tweet(postgresql, alice, "first")
+    [sent_id] = postgresql.execute("select pgmq.send('events', '{\"type\": \"by_send\"}'::jsonb)").fetchone()
+    postgresql.commit()
+    rows = postgresql.execute(
+        "select msg_id, read_ct, message ->> 'type' from pgmq.read(queue_name => 'events', vt => 30, qty => 10)"
+    ).fetchall()
+    postgresql.commit()
+    assert [(read_count, kind) for _, read_count, kind in rows] == [(1, "tweet.created"), (1, "by_send")]
+    assert rows[0][0] < sent_id

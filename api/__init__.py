@@ -1,0 +1,36 @@
+"""The HTTP API: a Flask application whose every request runs in PostgreSQL as its caller.
+
+`gunicorn 'api:create_app()'` serves it (see `api.gunicorn_config`); tests pass their own Settings.
+"""
+
+from __future__ import annotations
+
+import flask
+
+from api import auth, database, errors, limits, metrics, request_log
+from api import notifications, ops, trends, tweets, users
+from api.serialization import ApiJsonProvider
+from migrations.settings import Settings
+
+# Bodies larger than this are refused with 413 before they are read.
+MAX_BODY_BYTES = 64 * 1024
+
+
+def create_app(settings: Settings | None = None) -> flask.Flask:
+    """Build the application from `settings` (the environment's when omitted)."""
+    settings = settings or Settings.from_environment()
+    if not settings.supabase_url:
+        settings.require_jwt_secret()
+    app = flask.Flask(__name__)
+    app.json_provider_class = ApiJsonProvider
+    app.json = ApiJsonProvider(app)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    request_log.init_app(app)
+    errors.init_app(app)
+    auth.init_app(app, settings)
+    pool = database.init_app(app, settings)
+    metrics.init_app(app, pool)
+    limits.init_app(app, settings, exempt=[ops.blueprint])
+    for module in (tweets, users, notifications, trends, ops):
+        app.register_blueprint(module.blueprint)
+    return app

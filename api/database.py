@@ -1,0 +1,105 @@
+"""Connection pools and the one place that opens a request's transaction as its caller.
+
+Per request, one transaction first runs `set_config('role', ...)` and `set_config('request.jwt.claims',
+...)` with `is_local = true`, as Supabase's REST layer does: row level security decides, and both
+settings end with the transaction, so nothing leaks to the next request on that connection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+
+import flask
+import psycopg
+import psycopg_pool
+from psycopg.rows import dict_row
+
+from api.auth import Identity, current_identity
+from api.errors import ServiceUnavailable
+from migrations.settings import Settings
+
+# A request waits at most this long for a connection, so a dead database answers 503 quickly.
+POOL_WAIT_SECONDS = 1.0
+# libpq's own bound on opening one connection (its minimum useful value is 2).
+CONNECT_TIMEOUT_SECONDS = 2
+# A pool gives up reconnecting after this long without the database, and retries on demand.
+RECONNECT_TIMEOUT_SECONDS = 3600.0
+SET_CALLER = "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)"
+
+
+class Database:
+    """The primary pool and, when `DATABASE_READ_URL` is set, a second pool for GET requests."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.primary = self._pool(settings.database_url, "primary")
+        self.replica = (
+            self._pool(settings.database_read_url, "replica") if settings.database_read_url else None
+        )
+
+    def _pool(self, conninfo: str, name: str) -> psycopg_pool.ConnectionPool:
+        """A pool sized for one gunicorn worker's threads, opened without waiting for the database."""
+        connection_options = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, "row_factory": dict_row}
+        if not self.settings.prepared_statements:
+            # A transaction-mode pooler keeps no prepared statements between transactions.
+            connection_options["prepare_threshold"] = None
+        pool = psycopg_pool.ConnectionPool(
+            conninfo,
+            min_size=1,
+            max_size=self.settings.web_threads,
+            timeout=POOL_WAIT_SECONDS,
+            reconnect_timeout=RECONNECT_TIMEOUT_SECONDS,
+            kwargs=connection_options,
+            name=name,
+            open=False,
+        )
+        pool.open(wait=False)
+        return pool
+
+    def close(self) -> None:
+        """Close both pools (tests, shutdown)."""
+        self.primary.close()
+        if self.replica is not None:
+            self.replica.close()
+
+    @contextlib.contextmanager
+    def transaction(self, identity: Identity, read_only: bool = False) -> Iterator[psycopg.Connection]:
+        """One transaction as `identity`; committed on success, rolled back on any exception."""
+        pool = self.replica if read_only and self.replica is not None else self.primary
+        with unavailable_as_503(), pool.connection() as connection:
+            connection.execute(SET_CALLER, (identity.role, json.dumps(identity.claims)))
+            yield connection
+
+    @contextlib.contextmanager
+    def owner_transaction(self) -> Iterator[psycopg.Connection]:
+        """One transaction as the pool's own login role, for operations endpoints only."""
+        with unavailable_as_503(), self.primary.connection() as connection:
+            yield connection
+
+
+@contextlib.contextmanager
+def unavailable_as_503() -> Iterator[None]:
+    """Turn "cannot reach the database" into ServiceUnavailable; other errors pass through."""
+    try:
+        yield
+    except (psycopg_pool.PoolTimeout, psycopg.OperationalError) as error:
+        raise ServiceUnavailable() from error
+
+
+def init_app(app: flask.Flask, settings: Settings) -> Database:
+    """Attach the pools to `app` (one set per gunicorn worker: workers import the app after fork)."""
+    database = Database(settings)
+    app.extensions["database"] = database
+    return database
+
+
+def get_database() -> Database:
+    """The current app's pools."""
+    return flask.current_app.extensions["database"]
+
+
+def caller_transaction(read_only: bool = False):
+    """The current request's transaction as its caller; GETs pass `read_only` to use the replica."""
+    return get_database().transaction(current_identity(), read_only=read_only)

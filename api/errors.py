@@ -1,0 +1,128 @@
+"""One error hierarchy for the API and the one handler that renders it as RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+import logging
+
+import flask
+import psycopg
+import psycopg_pool
+from flask_limiter.errors import RateLimitExceeded
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://chirp.example/problems/"
+DATABASE_RETRY_AFTER_SECONDS = 2
+
+logger = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error with its HTTP status, a short title and a detail for the client."""
+
+    status = 500
+    title = "Internal Server Error"
+    slug = "internal"
+
+    def __init__(self, detail: str | None = None, headers: dict[str, str] | None = None):
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.headers = headers or {}
+
+
+class BadRequest(ApiError):
+    status, title, slug = 400, "Bad Request", "bad-request"
+
+
+class Unauthorized(ApiError):
+    status, title, slug = 401, "Unauthorized", "unauthorized"
+
+    def __init__(self, detail: str | None = None):
+        super().__init__(detail, {"WWW-Authenticate": 'Bearer realm="chirp"'})
+
+
+class Forbidden(ApiError):
+    status, title, slug = 403, "Forbidden", "forbidden"
+
+
+class AnonymousForbidden(Forbidden):
+    """A valid anon-role token asked for what only a signed-in user may do (RFC 6750 scope)."""
+
+    def __init__(self, detail: str = "sign in as a user to do this"):
+        super().__init__(detail)
+        self.headers = {"WWW-Authenticate": 'Bearer realm="chirp", error="insufficient_scope"'}
+
+
+class NotFound(ApiError):
+    status, title, slug = 404, "Not Found", "not-found"
+
+
+class Conflict(ApiError):
+    status, title, slug = 409, "Conflict", "conflict"
+
+
+class PayloadTooLarge(ApiError):
+    status, title, slug = 413, "Content Too Large", "content-too-large"
+
+
+class UnsupportedMediaType(ApiError):
+    status, title, slug = 415, "Unsupported Media Type", "unsupported-media-type"
+
+
+class UnprocessableContent(ApiError):
+    status, title, slug = 422, "Unprocessable Content", "unprocessable-content"
+
+
+class ServiceUnavailable(ApiError):
+    status, title, slug = 503, "Service Unavailable", "service-unavailable"
+
+    def __init__(self, detail: str = "the database is unavailable; retry shortly"):
+        super().__init__(detail, {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
+
+
+def problem_response(status: int, title: str, slug: str, detail: str) -> flask.Response:
+    """A problem+json response (RFC 9457) with the four standard members."""
+    body = {"type": PROBLEM_TYPE_BASE + slug, "title": title, "status": status, "detail": detail}
+    response = flask.current_app.json.response(body)
+    response.status_code = status
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def render_api_error(error: ApiError) -> flask.Response:
+    """Render one of ours, with its headers."""
+    response = problem_response(error.status, error.title, error.slug, error.detail)
+    response.headers.update(error.headers)
+    return response
+
+
+def render_http_exception(error: HTTPException) -> flask.Response:
+    """Render Werkzeug's own (unknown route, wrong method, body too large, rate limited)."""
+    status = error.code or 500
+    if isinstance(error, RateLimitExceeded):
+        detail = f"rate limit of {error.description} exceeded"
+    else:
+        detail = error.description or error.name
+    slug = error.name.lower().replace(" ", "-")
+    response = problem_response(status, error.name, slug, detail)
+    # 405 carries Allow; Flask-Limiter adds its headers in after_request.
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def render_unexpected(error: Exception) -> flask.Response:
+    """Log what nobody anticipated and answer 500 without leaking details; unreachable database: 503."""
+    if isinstance(error, (psycopg.OperationalError, psycopg_pool.PoolTimeout)):
+        logger.warning("database unavailable: %s", error)
+        return render_api_error(ServiceUnavailable())
+    logger.exception("unhandled error")
+    return problem_response(500, "Internal Server Error", "internal", "an unexpected error occurred")
+
+
+def init_app(app: flask.Flask) -> None:
+    """Register the one handler family on `app`."""
+    app.register_error_handler(ApiError, render_api_error)
+    app.register_error_handler(HTTPException, render_http_exception)
+    app.register_error_handler(Exception, render_unexpected)

@@ -1,0 +1,155 @@
+"""The OpenAPI 3.1 document of every endpoint, served at /openapi.json."""
+
+from __future__ import annotations
+
+from api.pages import MAX_PAGE_SIZE
+from api.validation import TWEET_MAX_CHARACTERS
+
+UUID = {"type": "string", "format": "uuid"}
+TIMESTAMP = {"type": "string", "format": "date-time"}
+NULLABLE_STRING = {"type": ["string", "null"]}
+USERNAME = {"type": "string", "pattern": "^[A-Za-z0-9_]{3,15}$"}
+
+
+def reference(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_content(schema: dict) -> dict:
+    return {"application/json": {"schema": schema}}
+
+
+def problem(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/problem+json": {"schema": reference("Problem")}}}
+
+
+def page_of(name: str) -> dict:
+    return {"type": "object", "required": ["data", "next_cursor"], "properties": {
+        "data": {"type": "array", "items": reference(name)}, "next_cursor": NULLABLE_STRING}}
+
+
+def operation(summary: str, responses: dict, user: bool = False, parameters: list | None = None,
+              body: dict | None = None) -> dict:
+    """One operation; every one may answer 429 and 503, user operations 401 and 403 too."""
+    result = {"summary": summary, "parameters": parameters or [], "responses": {
+        **responses, "429": problem("Rate limited"), "503": problem("Database unavailable")}}
+    if user:
+        result["security"] = [{"bearer": []}]
+        result["responses"].update({"401": problem("Missing or invalid token"),
+                                    "403": problem("Not allowed")})
+    if body is not None:
+        result["requestBody"] = {"required": True, "content": json_content(body)}
+        result["responses"].update({"400": problem("Malformed JSON"), "413": problem("Body over 64 KiB"),
+                                    "415": problem("Not JSON"), "422": problem("Invalid fields")})
+    return result
+
+
+def ok(description: str, schema: dict | None = None) -> dict:
+    return {"description": description, **({"content": json_content(schema)} if schema else {})}
+
+
+def path_parameter(name: str, schema: dict) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+PAGE_PARAMETERS = [
+    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}},
+    {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+]
+TWEET_ID = path_parameter("id", UUID)
+USER = path_parameter("username", USERNAME)
+BAD_PAGE = {"400": problem("Bad limit or cursor")}
+NOT_FOUND = {"404": problem("Not found")}
+
+SCHEMAS = {
+    "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string"}}},
+    "Author": {"type": "object", "properties": {"id": UUID, "username": {"type": "string"},
+               "full_name": NULLABLE_STRING, "avatar_url": NULLABLE_STRING}},
+    "Tweet": {"type": "object", "required": ["id", "user_id", "content", "created_at", "author", "like_count"],
+              "properties": {"id": UUID, "user_id": UUID, "content": {"type": "string"},
+                             "created_at": TIMESTAMP, "reply_to_id": {"type": ["string", "null"], "format": "uuid"},
+                             "author": reference("Author"), "like_count": {"type": "integer"}}},
+    "NewTweet": {"type": "object", "required": ["content"], "additionalProperties": False, "properties": {
+        "content": {"type": "string", "minLength": 1, "maxLength": TWEET_MAX_CHARACTERS},
+        "reply_to_id": {"type": ["string", "null"], "format": "uuid"}}},
+    "Profile": {"type": "object", "properties": {
+        "id": UUID, "username": {"type": "string"}, "full_name": NULLABLE_STRING,
+        "avatar_url": NULLABLE_STRING, "created_at": TIMESTAMP, "updated_at": TIMESTAMP,
+        "tweet_count": {"type": "integer"}, "follower_count": {"type": "integer"},
+        "following_count": {"type": "integer"}}},
+    "ProfileUpdate": {"type": "object", "required": ["username"], "additionalProperties": False, "properties": {
+        "username": USERNAME, "full_name": {"type": ["string", "null"], "maxLength": 100},
+        "avatar_url": {"type": ["string", "null"], "maxLength": 2048}}},
+    "Notification": {"type": "object", "properties": {
+        "id": UUID, "type": {"enum": ["mention", "reply", "like", "follow"]}, "actor": reference("Author"),
+        "tweet_id": {"type": ["string", "null"], "format": "uuid"}, "created_at": TIMESTAMP,
+        "read_at": {"type": ["string", "null"], "format": "date-time"}}},
+    "MarkRead": {"oneOf": [
+        {"type": "object", "required": ["ids"], "additionalProperties": False,
+         "properties": {"ids": {"type": "array", "maxItems": 1000, "items": UUID}}},
+        {"type": "object", "required": ["all"], "additionalProperties": False,
+         "properties": {"all": {"const": True}}}]},
+    "Trends": {"type": "object", "properties": {"data": {"type": "array", "items": {
+        "type": "object", "properties": {"tag": {"type": "string"}, "count": {"type": "integer"}}}}}},
+}
+
+CREATE_TWEET = operation(
+    "Create a tweet", {"201": ok("The tweet (or, for a repeated Idempotency-Key, the first one)", reference("Tweet")),
+                       "409": problem("The Idempotency-Key's tweet was deleted")},
+    user=True, body=reference("NewTweet"),
+    parameters=[{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 255}}])
+
+PATHS = {
+    "/tweets": {"post": CREATE_TWEET, "get": operation(
+        "All tweets, newest first", {"200": ok("A page", page_of("Tweet")), **BAD_PAGE}, parameters=PAGE_PARAMETERS)},
+    "/tweet": {"post": {**CREATE_TWEET, "summary": "Create a tweet (the seed's path)", "operationId": "createTweetSeed"}},
+    "/tweets/{id}": {
+        "get": operation("One tweet", {"200": ok("The tweet", reference("Tweet")), **NOT_FOUND}, parameters=[TWEET_ID]),
+        "delete": operation("Delete your tweet", {"204": ok("Deleted"), **NOT_FOUND}, user=True, parameters=[TWEET_ID])},
+    "/tweets/{id}/like": {
+        "post": operation("Like a tweet (idempotent)", {"200": ok("Liked"), **NOT_FOUND}, user=True, parameters=[TWEET_ID]),
+        "delete": operation("Unlike a tweet (idempotent)", {"204": ok("Not liked"), **NOT_FOUND}, user=True,
+                            parameters=[TWEET_ID])},
+    "/timeline": {"get": operation("Your tweets and your followees', newest first",
+                                   {"200": ok("A page", page_of("Tweet")), **BAD_PAGE}, user=True,
+                                   parameters=PAGE_PARAMETERS)},
+    "/users/{username}": {"get": operation("A profile", {"200": ok("The profile", reference("Profile")), **NOT_FOUND},
+                                           parameters=[USER])},
+    "/users/{username}/tweets": {"get": operation(
+        "A user's tweets", {"200": ok("A page", page_of("Tweet")), **BAD_PAGE, **NOT_FOUND},
+        parameters=[USER, *PAGE_PARAMETERS])},
+    "/users/{username}/follow": {
+        "post": operation("Follow (idempotent)", {"200": ok("Following"), **NOT_FOUND}, user=True, parameters=[USER]),
+        "delete": operation("Unfollow (idempotent)", {"204": ok("Not following"), **NOT_FOUND}, user=True,
+                            parameters=[USER])},
+    "/me": {
+        "get": operation("Your profile", {"200": ok("The profile", reference("Profile")), **NOT_FOUND}, user=True),
+        "put": operation("Create or replace your profile", {"200": ok("The profile", reference("Profile")),
+                                                            "409": problem("Username taken")},
+                         user=True, body=reference("ProfileUpdate"))},
+    "/notifications": {"get": operation(
+        "Your notifications", {"200": ok("A page", page_of("Notification")), **BAD_PAGE}, user=True,
+        parameters=[{"name": "unread", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}},
+                    *PAGE_PARAMETERS])},
+    "/notifications/read": {"post": operation("Mark notifications read", {"204": ok("Marked")}, user=True,
+                                              body=reference("MarkRead"))},
+    "/trends": {"get": operation("Top hashtags of the last 24 hours", {"200": ok("Trends", reference("Trends"))})},
+    "/healthz": {"get": {"summary": "Liveness", "responses": {"200": ok("Running")}}},
+    "/readyz": {"get": {"summary": "Readiness", "responses": {"200": ok("Database answers"),
+                                                              "503": problem("Database unavailable")}}},
+    "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {
+        "200": {"description": "Text format", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+    "/openapi.json": {"get": {"summary": "This document", "responses": {"200": ok("OpenAPI 3.1")}}},
+}
+
+DOCUMENT = {
+    "openapi": "3.1.0",
+    "info": {"title": "chirp", "version": "1.0.0",
+             "description": "A Twitter-like API; every request runs in PostgreSQL as its caller."},
+    "paths": PATHS,
+    "components": {"schemas": SCHEMAS, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                                                      "bearerFormat": "JWT"}}},
+}

@@ -1,0 +1,37 @@
+"""Operations endpoints: liveness, readiness, metrics, and the OpenAPI document. Never rate limited."""
+
+from __future__ import annotations
+
+import flask
+
+from api import metrics, openapi
+from api.database import get_database
+from api.queries import QUERIES
+
+blueprint = flask.Blueprint("ops", __name__)
+
+
+@blueprint.get("/healthz")
+def healthz():
+    """200 while the process runs; it does not touch the database."""
+    return {"status": "ok"}
+
+
+@blueprint.get("/readyz")
+def readyz():
+    """200 when the database answers, else 503 (raised by the pool within its bounded wait)."""
+    with get_database().owner_transaction() as connection:
+        connection.execute(QUERIES["ping"]).fetchone()
+    return {"status": "ready"}
+
+
+@blueprint.get("/metrics")
+def prometheus_metrics():
+    """Prometheus text format."""
+    return metrics.exposition()
+
+
+@blueprint.get("/openapi.json")
+def openapi_document():
+    """The OpenAPI 3 description of every endpoint."""
+    return openapi.DOCUMENT

@@ -1,0 +1,101 @@
+"""`python -m consumer [run [--drain]] | replay MSG_ID... | replay --all | status`.
+
+Signals are wired here only: the first SIGTERM or SIGINT lets the worker finish and commit the
+batch in hand, then exit 0; a second exits at once (uncommitted messages come back after their
+visibility timeout).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+
+import psycopg
+
+from consumer import deadletters, logs, metrics
+from consumer.worker import Worker
+from migrations.settings import ConfigurationError, Settings
+
+logger = logging.getLogger("consumer")
+
+
+def parse_arguments(arguments: list[str]) -> argparse.Namespace:
+    """The command line: a command (default run) and its arguments."""
+    parser = argparse.ArgumentParser(prog="python -m consumer", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command")
+    run = commands.add_parser("run", help="consume the events queue (the default)")
+    run.add_argument("--drain", action="store_true", help="exit 0 once no message is visible")
+    replay = commands.add_parser("replay", help="move dead letters back into the queue")
+    replay.add_argument("msg_ids", nargs="*", type=int, metavar="MSG_ID")
+    replay.add_argument("--all", action="store_true", help="replay every dead letter")
+    commands.add_parser("status", help="print queue depth, oldest message age and dead letters")
+    namespace = parser.parse_args(arguments)
+    if namespace.command == "replay" and bool(namespace.msg_ids) == namespace.all:
+        parser.error("replay takes MSG_ID... or --all")
+    return namespace
+
+
+def run(settings: Settings, drain: bool) -> int:
+    """Consume until a signal (or, with `drain`, until the queue is empty); 0 on a clean stop."""
+    worker = Worker(settings)
+
+    def on_signal(signal_number: int, _frame) -> None:
+        if worker.stopping.is_set():
+            os._exit(128 + signal_number)
+        logger.info("stopping after the batch in hand", extra={"signal": signal.Signals(signal_number).name})
+        worker.stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    metrics.serve(settings.consumer_metrics_port)
+    logger.info("consumer started", extra={
+        "batch_size": settings.consumer_batch_size,
+        "visibility_timeout_seconds": settings.consumer_visibility_timeout_seconds,
+        "max_attempts": settings.consumer_max_attempts})
+    processed = worker.run(drain=drain)
+    logger.info("consumer stopped", extra={"processed": processed})
+    return 0
+
+
+def replay(settings: Settings, msg_ids: list[int], replay_all: bool) -> int:
+    """Replay the given dead letters (or all), one transaction each; 1 if any was not found."""
+    missing = 0
+    with psycopg.connect(settings.database_url) as connection:
+        for msg_id in deadletters.dead_letter_ids(connection) if replay_all else msg_ids:
+            new_msg_id = deadletters.replay(connection, msg_id)
+            if new_msg_id is None:
+                missing += 1
+                print(f"{msg_id}: no such dead letter", file=sys.stderr)
+            else:
+                print(f"{msg_id}: replayed as message {new_msg_id}")
+    return 1 if missing else 0
+
+
+def status(settings: Settings) -> int:
+    """Print the queue's depth, oldest message age and dead letters."""
+    with psycopg.connect(settings.database_url) as connection:
+        print("\n".join(deadletters.status_lines(connection)))
+    return 0
+
+
+def main(arguments: list[str]) -> int:
+    """Dispatch the command; configuration and database errors end it with 1 and a readable line."""
+    namespace = parse_arguments(arguments)
+    logs.configure()
+    try:
+        settings = Settings.from_environment()
+        if namespace.command == "replay":
+            return replay(settings, namespace.msg_ids, namespace.all)
+        if namespace.command == "status":
+            return status(settings)
+        return run(settings, drain=getattr(namespace, "drain", False))
+    except (ConfigurationError, psycopg.OperationalError) as error:
+        logger.error("consumer cannot start", extra={"error": str(error)})
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,118 @@
+"""What each event does: one function per type adds its effects, then one statement per kind writes them.
+
+A batch of events and a single event go through the same path: the handlers collect rows into an
+`Effects`, and `Effects.write` sends each kind of row in one set-based statement. Counters are
+deltas (+1 created, -1 deleted) summed per key first, so each row is updated once, in key order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections import defaultdict
+from datetime import datetime
+from typing import Callable
+
+import psycopg
+
+from consumer import events, text
+from consumer.queries import query
+
+
+@dataclasses.dataclass
+class Effects:
+    """The rows a batch of events will write, column by column."""
+
+    mentions: list[tuple[uuid.UUID, uuid.UUID, str]] = dataclasses.field(default_factory=list)
+    replies: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID]] = dataclasses.field(default_factory=list)
+    likes: list[tuple[uuid.UUID, uuid.UUID]] = dataclasses.field(default_factory=list)
+    follows: list[tuple[uuid.UUID, uuid.UUID]] = dataclasses.field(default_factory=list)
+    # user id -> [tweets, followers, following] deltas.
+    profile_deltas: dict[uuid.UUID, list[int]] = dataclasses.field(
+        default_factory=lambda: defaultdict(lambda: [0, 0, 0])
+    )
+    like_deltas: dict[uuid.UUID, int] = dataclasses.field(default_factory=lambda: defaultdict(int))
+    hashtags: list[tuple[uuid.UUID, datetime, str, int]] = dataclasses.field(default_factory=list)
+
+    def write(self, connection: psycopg.Connection) -> None:
+        """Write every collected row: notifications first, then counters in a fixed order."""
+        _execute(connection, "insert_mention_notifications", self.mentions,
+                 ("tweet_ids", "actor_ids", "usernames"))
+        _execute(connection, "insert_reply_notifications", self.replies,
+                 ("tweet_ids", "actor_ids", "parent_ids"))
+        _execute(connection, "insert_like_notifications", self.likes, ("tweet_ids", "actor_ids"))
+        _execute(connection, "insert_follow_notifications", self.follows,
+                 ("follower_ids", "followee_ids"))
+        profile_rows = [(user_id, *deltas) for user_id, deltas in sorted(self.profile_deltas.items())]
+        _execute(connection, "add_profile_counts", profile_rows,
+                 ("user_ids", "tweet_deltas", "follower_deltas", "following_deltas"))
+        _execute(connection, "add_tweet_counts", sorted(self.like_deltas.items()),
+                 ("tweet_ids", "like_deltas"))
+        _execute(connection, "add_hashtag_counts", self.hashtags,
+                 ("tweet_ids", "created_ats", "tags", "deltas"))
+
+
+def _execute(connection: psycopg.Connection, name: str, rows: list[tuple], columns: tuple[str, ...]) -> None:
+    """Run query `name` with `rows` passed as one array per column; nothing when there are no rows."""
+    if rows:
+        connection.execute(query(name), dict(zip(columns, map(list, zip(*rows)))))
+
+
+def tweet_created(event: events.TweetCreated, effects: Effects) -> None:
+    """Mentions, the reply, the author's tweet count and the hashtags of a new tweet."""
+    for username in text.mentions(event.content):
+        effects.mentions.append((event.tweet_id, event.user_id, username))
+    if event.reply_to_id is not None:
+        effects.replies.append((event.tweet_id, event.user_id, event.reply_to_id))
+    effects.profile_deltas[event.user_id][0] += 1
+    for tag in text.hashtags(event.content):
+        effects.hashtags.append((event.tweet_id, event.created_at, tag, 1))
+
+
+def tweet_deleted(event: events.TweetDeleted, effects: Effects) -> None:
+    """Take back the author's tweet count and the hashtags; notifications go with the tweet (cascade)."""
+    effects.profile_deltas[event.user_id][0] -= 1
+    for tag in text.hashtags(event.content):
+        effects.hashtags.append((event.tweet_id, event.created_at, tag, -1))
+
+
+def like_created(event: events.LikeCreated, effects: Effects) -> None:
+    """Notify the tweet's author and count the like."""
+    effects.likes.append((event.tweet_id, event.user_id))
+    effects.like_deltas[event.tweet_id] += 1
+
+
+def like_deleted(event: events.LikeDeleted, effects: Effects) -> None:
+    """Take back the like's count; its notification stays (one per user and tweet, ever)."""
+    effects.like_deltas[event.tweet_id] -= 1
+
+
+def follow_created(event: events.FollowCreated, effects: Effects) -> None:
+    """Notify the followed user and count the follow on both profiles."""
+    effects.follows.append((event.follower_id, event.followee_id))
+    effects.profile_deltas[event.followee_id][1] += 1
+    effects.profile_deltas[event.follower_id][2] += 1
+
+
+def follow_deleted(event: events.FollowDeleted, effects: Effects) -> None:
+    """Take back the follow's counts on both profiles."""
+    effects.profile_deltas[event.followee_id][1] -= 1
+    effects.profile_deltas[event.follower_id][2] -= 1
+
+
+HANDLERS: dict[type, Callable[[events.Event, Effects], None]] = {
+    events.TweetCreated: tweet_created,
+    events.TweetDeleted: tweet_deleted,
+    events.LikeCreated: like_created,
+    events.LikeDeleted: like_deleted,
+    events.FollowCreated: follow_created,
+    events.FollowDeleted: follow_deleted,
+}
+
+
+def apply(connection: psycopg.Connection, batch: list[events.Event]) -> None:
+    """Write the effects of `batch` in the caller's transaction."""
+    effects = Effects()
+    for event in batch:
+        HANDLERS[type(event)](event, effects)
+    effects.write(connection)

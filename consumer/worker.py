@@ -1,0 +1,186 @@
+"""The consumer loop: read a batch, commit its effects together with its deletion, wait for more.
+
+Exactly once: a message's effects and its `pgmq.delete` commit in one transaction, and the delete
+comes first, so of two consumers that both hold a message (its visibility timeout expired) only
+the one whose delete deletes it writes anything; the other's delete waits, then finds nothing.
+
+A batch is written with set-based statements in one transaction; should that fail, the batch is
+rolled back to a savepoint and each message is tried alone in a savepoint of its own, so one bad
+message never fails or delays the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import selectors
+import threading
+import time
+from datetime import datetime, timezone
+
+import psycopg
+
+from consumer import events, failures, handlers, metrics, queue
+from consumer.queries import query
+from migrations.settings import Settings
+
+logger = logging.getLogger("consumer.worker")
+
+# No notification comes when a visibility timeout or a retry's backoff expires: poll this often.
+POLL_INTERVAL_SECONDS = 1.0
+# How often the queue's depth and oldest age are measured for the metrics.
+QUEUE_METRICS_INTERVAL_SECONDS = 5.0
+# After losing the database, wait this long (doubling up to the cap) before reconnecting.
+RECONNECT_DELAY_SECONDS = 0.5
+RECONNECT_DELAY_CAP_SECONDS = 10.0
+
+
+class Worker:
+    """Consumes the events queue until stopped, or, in drain mode, until no message is visible."""
+
+    def __init__(self, settings: Settings, database_url: str | None = None):
+        self.settings = settings
+        self.database_url = database_url or settings.database_url
+        self.stopping = threading.Event()
+        self.processed_count = 0
+        # The stop event cannot interrupt select(); a byte down this pipe can.
+        self._wake_reader, self._wake_writer = os.pipe()
+        os.set_blocking(self._wake_writer, False)
+        self._metrics_measured_at = 0.0
+
+    def stop(self) -> None:
+        """Finish the batch in hand, then return from `run`; safe to call twice, and from a signal handler."""
+        self.stopping.set()
+        try:
+            os.write(self._wake_writer, b"x")
+        except (BlockingIOError, OSError):
+            pass  # A full pipe already wakes the loop; a closed one means run() has returned.
+
+    def run(self, drain: bool = False) -> int:
+        """Consume until `stop()`, or with `drain` until no message is visible; returns messages handled."""
+        reconnect_delay = RECONNECT_DELAY_SECONDS
+        while not self.stopping.is_set():
+            try:
+                with self._connect() as connection, self._connect(autocommit=True) as listener:
+                    queue.listen(listener)
+                    reconnect_delay = RECONNECT_DELAY_SECONDS
+                    if self._consume(connection, listener, drain):
+                        break
+            except psycopg.Error as error:
+                # The database went away (or failed where no message is to blame): start afresh.
+                logger.error("database error, reconnecting", extra={"error": str(error)})
+                self._wait(None, reconnect_delay)
+                reconnect_delay = min(reconnect_delay * 2, RECONNECT_DELAY_CAP_SECONDS)
+        return self.processed_count
+
+    def _connect(self, autocommit: bool = False) -> psycopg.Connection:
+        """A connection with the session settings the consumer's SQL relies on."""
+        connection = psycopg.connect(self.database_url, autocommit=autocommit)
+        # Hashtag hours are whole UTC hours, as the table's check computes them in this session.
+        connection.execute("set time zone 'UTC'")
+        if not autocommit:
+            connection.commit()
+        return connection
+
+    def _consume(self, connection: psycopg.Connection, listener: psycopg.Connection, drain: bool) -> bool:
+        """Read and process batches until stopped (true) or, in drain mode, the queue looks empty (true)."""
+        while not self.stopping.is_set():
+            self._measure_queue(connection)
+            batch = queue.read(
+                connection,
+                self.settings.consumer_visibility_timeout_seconds,
+                self.settings.consumer_batch_size,
+            )
+            connection.commit()
+            if batch:
+                self.process(connection, batch)
+                continue
+            if drain:
+                return True
+            self._wait(listener, POLL_INTERVAL_SECONDS)
+        return True
+
+    def _wait(self, listener: psycopg.Connection | None, timeout_seconds: float) -> None:
+        """Wait for a notification, a stop or the timeout, whichever comes first."""
+        if self.stopping.is_set():
+            return
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._wake_reader, selectors.EVENT_READ)
+            if listener is not None:
+                selector.register(listener.fileno(), selectors.EVENT_READ)
+            selector.select(timeout_seconds)
+        if listener is not None:
+            # Consume what arrived: the notifications only say "there is work".
+            for _ in listener.notifies(timeout=0):
+                pass
+
+    def process(self, connection: psycopg.Connection, batch: list[queue.QueueMessage]) -> None:
+        """Commit the effects of `batch`: all at once, else message by message."""
+        parsed: list[tuple[queue.QueueMessage, events.Event]] = []
+        with connection.transaction():
+            for message in batch:
+                try:
+                    parsed.append((message, events.parse(message.message)))
+                except events.MalformedEvent as error:
+                    failures.dead_letter_at_once(connection, message, str(error))
+            try:
+                with connection.transaction():
+                    done = self._process_together(connection, parsed)
+            except Exception as error:  # noqa: BLE001 - any failure falls back to one by one
+                if connection.broken:
+                    raise
+                logger.info("batch failed, retrying its messages one by one",
+                            extra={"error": str(error), "batch_size": len(parsed)})
+                done = [pair for pair in parsed if self._process_alone(connection, *pair)]
+        self._count(done)
+
+    def _process_together(self, connection, parsed) -> list[tuple[queue.QueueMessage, events.Event]]:
+        """Delete the batch's messages and write the effects of those this transaction deleted."""
+        owned = queue.delete(connection, [message.msg_id for message, _ in parsed])
+        done = [(message, event) for message, event in parsed if message.msg_id in owned]
+        handlers.apply(connection, [event for _, event in done])
+        self._clear_failures(connection, [message for message, _ in done])
+        return done
+
+    def _process_alone(self, connection, message: queue.QueueMessage, event: events.Event) -> bool:
+        """Try one message in a savepoint; on failure record it and schedule its retry or dead letter."""
+        try:
+            with connection.transaction():
+                if not queue.delete(connection, [message.msg_id]):
+                    return False
+                handlers.apply(connection, [event])
+                self._clear_failures(connection, [message])
+            return True
+        except Exception as error:  # noqa: BLE001 - a failure of any kind is this message's, not the batch's
+            if connection.broken:
+                raise
+            failures.retry_or_dead_letter(
+                connection, message, f"{type(error).__name__}: {error}",
+                self.settings.consumer_max_attempts,
+                (self.settings.consumer_backoff_base_seconds, self.settings.consumer_backoff_cap_seconds),
+            )
+            return False
+
+    def _clear_failures(self, connection, messages: list[queue.QueueMessage]) -> None:
+        """Forget failure records of messages that succeeded; a first delivery has none to forget."""
+        redelivered = [message.msg_id for message in messages if message.read_ct > 1]
+        if redelivered:
+            connection.execute(query("clear_failures"), {"msg_ids": redelivered})
+
+    def _count(self, done: list[tuple[queue.QueueMessage, events.Event]]) -> None:
+        """Update the counters and metrics once the batch has committed."""
+        now = datetime.now(timezone.utc)
+        self.processed_count += len(done)
+        for message, _ in done:
+            metrics.PROCESSED.labels(type=message.message["type"]).inc()
+            metrics.LAG_SECONDS.observe((now - message.enqueued_at).total_seconds())
+
+    def _measure_queue(self, connection: psycopg.Connection) -> None:
+        """Refresh the depth and lag gauges, at most every QUEUE_METRICS_INTERVAL_SECONDS."""
+        if time.monotonic() - self._metrics_measured_at < QUEUE_METRICS_INTERVAL_SECONDS:
+            return
+        self._metrics_measured_at = time.monotonic()
+        measured = queue.metrics(connection)
+        connection.commit()
+        metrics.QUEUE_DEPTH.set(measured.queue_length)
+        metrics.OLDEST_MESSAGE_AGE_SECONDS.set(measured.oldest_msg_age_sec or 0)

@@ -1,0 +1,119 @@
+-- Queries behind /tweets and /timeline. A tweet row always carries its author and like count.
+-- Pages are keyset pages: rows strictly before (before_created_at, before_id), newest first; the
+-- first page passes ('infinity', 'ffffffff-ffff-ffff-ffff-ffffffffffff') so one plan serves all.
+
+-- name: insert_tweet --
+-- Create a tweet as the caller; RLS checks that user_id is auth.uid().
+insert into public.tweets (user_id, content, reply_to_id)
+values (%(user_id)s, %(content)s, %(reply_to_id)s)
+returning id;
+
+-- name: tweet_by_id --
+-- One tweet with its author and like count.
+select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
+       p.username, p.full_name, p.avatar_url,
+       coalesce(c.like_count, 0) as like_count
+from public.tweets as t
+join public.profiles as p on p.id = t.user_id
+left join public.tweet_counters as c on c.tweet_id = t.id
+where t.id = %(tweet_id)s;
+
+-- name: tweet_exists --
+-- Whether a tweet exists, to tell "not yours" (403) from "not there" (404).
+select exists (select from public.tweets where id = %(tweet_id)s) as exists;
+
+-- name: delete_tweet --
+-- Delete a tweet; RLS lets only its author see it for deletion.
+delete from public.tweets where id = %(tweet_id)s returning id;
+
+-- name: all_tweets_page --
+-- All tweets, newest first: one range of tweets_created_at_idx.
+select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
+       p.username, p.full_name, p.avatar_url,
+       coalesce(c.like_count, 0) as like_count
+from (
+  select * from public.tweets
+  where (created_at, id) < (%(before_created_at)s, %(before_id)s)
+  order by created_at desc, id desc
+  limit %(limit)s
+) as t
+join public.profiles as p on p.id = t.user_id
+left join public.tweet_counters as c on c.tweet_id = t.id
+order by t.created_at desc, t.id desc;
+
+-- name: user_tweets_page --
+-- One user's tweets, newest first: one range of tweets_user_id_created_at_idx.
+select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
+       p.username, p.full_name, p.avatar_url,
+       coalesce(c.like_count, 0) as like_count
+from (
+  select * from public.tweets
+  where user_id = %(user_id)s and (created_at, id) < (%(before_created_at)s, %(before_id)s)
+  order by created_at desc, id desc
+  limit %(limit)s
+) as t
+join public.profiles as p on p.id = t.user_id
+left join public.tweet_counters as c on c.tweet_id = t.id
+order by t.created_at desc, t.id desc;
+
+-- name: timeline_page --
+-- The caller's own tweets and those of everyone they follow: at most `limit` rows from each
+-- author's index range (LATERAL), merged; the cost follows the number of followees, not of tweets.
+with authors as (
+  select %(user_id)s::uuid as user_id
+  union
+  select followee_id from public.follows where follower_id = %(user_id)s
+)
+select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
+       p.username, p.full_name, p.avatar_url,
+       coalesce(c.like_count, 0) as like_count
+from (
+  select recent.*
+  from authors
+  cross join lateral (
+    select * from public.tweets
+    where user_id = authors.user_id
+      and (created_at, id) < (%(before_created_at)s, %(before_id)s)
+    order by created_at desc, id desc
+    limit %(limit)s
+  ) as recent
+  order by recent.created_at desc, recent.id desc
+  limit %(limit)s
+) as t
+join public.profiles as p on p.id = t.user_id
+left join public.tweet_counters as c on c.tweet_id = t.id
+order by t.created_at desc, t.id desc;
+
+-- name: like_tweet --
+-- Like a tweet as the caller, idempotently; returns the like, new or existing.
+with inserted as (
+  insert into public.likes (user_id, tweet_id) values (%(user_id)s, %(tweet_id)s)
+  on conflict do nothing
+  returning user_id, tweet_id, created_at
+)
+select user_id, tweet_id, created_at from inserted
+union all
+select user_id, tweet_id, created_at from public.likes
+where user_id = %(user_id)s and tweet_id = %(tweet_id)s;
+
+-- name: unlike_tweet --
+-- Take back the caller's like, if any.
+delete from public.likes where user_id = %(user_id)s and tweet_id = %(tweet_id)s;
+
+-- name: claim_idempotency_key --
+-- Take an Idempotency-Key for the caller: new, or older than 24 hours. A concurrent request with
+-- the same key waits here on the primary key until the first one commits, then gets no row.
+insert into public.idempotency_keys (user_id, key) values (%(user_id)s, %(key)s)
+on conflict (user_id, key) do update set tweet_id = null, created_at = now()
+  where public.idempotency_keys.created_at < now() - interval '24 hours'
+returning true as claimed;
+
+-- name: remember_idempotent_tweet --
+-- Record which tweet a claimed key created.
+update public.idempotency_keys set tweet_id = %(tweet_id)s
+where user_id = %(user_id)s and key = %(key)s;
+
+-- name: idempotent_tweet --
+-- The tweet a key created within the last 24 hours (null when that tweet was deleted since).
+select tweet_id from public.idempotency_keys
+where user_id = %(user_id)s and key = %(key)s;

@@ -1,0 +1,81 @@
+-- insert_mention_notifications --
+-- Notify each mentioned existing user (matched ignoring case) of a tweet that still exists, never its author.
+insert into public.notifications (recipient_id, type, actor_id, tweet_id)
+select profile.id, 'mention', mention.actor_id, mention.tweet_id
+from unnest(%(tweet_ids)s::uuid[], %(actor_ids)s::uuid[], %(usernames)s::text[])
+  as mention(tweet_id, actor_id, username)
+join public.profiles as profile on lower(profile.username) = lower(mention.username)
+where profile.id <> mention.actor_id
+  and exists (select from public.tweets where tweets.id = mention.tweet_id)
+  and exists (select from public.profiles where profiles.id = mention.actor_id)
+on conflict do nothing;
+
+-- insert_reply_notifications --
+-- Notify the author of the replied-to tweet of a reply that still exists, unless they replied to themselves.
+insert into public.notifications (recipient_id, type, actor_id, tweet_id)
+select parent.user_id, 'reply', reply.actor_id, reply.tweet_id
+from unnest(%(tweet_ids)s::uuid[], %(actor_ids)s::uuid[], %(parent_ids)s::uuid[])
+  as reply(tweet_id, actor_id, parent_id)
+join public.tweets as parent on parent.id = reply.parent_id
+where parent.user_id <> reply.actor_id
+  and exists (select from public.tweets where tweets.id = reply.tweet_id)
+  and exists (select from public.profiles where profiles.id = reply.actor_id)
+on conflict do nothing;
+
+-- insert_like_notifications --
+-- Notify the author of a liked tweet that still exists, unless they liked their own.
+insert into public.notifications (recipient_id, type, actor_id, tweet_id)
+select tweet.user_id, 'like', liked.actor_id, liked.tweet_id
+from unnest(%(tweet_ids)s::uuid[], %(actor_ids)s::uuid[]) as liked(tweet_id, actor_id)
+join public.tweets as tweet on tweet.id = liked.tweet_id
+where tweet.user_id <> liked.actor_id
+  and exists (select from public.profiles where profiles.id = liked.actor_id)
+on conflict do nothing;
+
+-- insert_follow_notifications --
+-- Notify the followed user, when both users still exist; a re-follow adds nothing (one per pair).
+insert into public.notifications (recipient_id, type, actor_id, tweet_id)
+select followed.followee_id, 'follow', followed.follower_id, null
+from unnest(%(follower_ids)s::uuid[], %(followee_ids)s::uuid[]) as followed(follower_id, followee_id)
+where followed.follower_id <> followed.followee_id
+  and exists (select from public.profiles where profiles.id = followed.followee_id)
+  and exists (select from public.profiles where profiles.id = followed.follower_id)
+on conflict do nothing;
+
+-- add_profile_counts --
+-- Add tweet, follower and following deltas to existing profiles' counters, in user id order (no deadlocks).
+insert into public.profile_counters as counter (user_id, tweet_count, follower_count, following_count)
+select delta.user_id, delta.tweets, delta.followers, delta.following
+from unnest(%(user_ids)s::uuid[], %(tweet_deltas)s::bigint[], %(follower_deltas)s::bigint[],
+            %(following_deltas)s::bigint[]) as delta(user_id, tweets, followers, following)
+where exists (select from public.profiles where profiles.id = delta.user_id)
+order by delta.user_id
+on conflict (user_id) do update
+set tweet_count = counter.tweet_count + excluded.tweet_count,
+    follower_count = counter.follower_count + excluded.follower_count,
+    following_count = counter.following_count + excluded.following_count;
+
+-- add_tweet_counts --
+-- Add like deltas to existing tweets' counters, in tweet id order (no deadlocks).
+insert into public.tweet_counters as counter (tweet_id, like_count)
+select delta.tweet_id, delta.likes
+from unnest(%(tweet_ids)s::uuid[], %(like_deltas)s::bigint[]) as delta(tweet_id, likes)
+where exists (select from public.tweets where tweets.id = delta.tweet_id)
+order by delta.tweet_id
+on conflict (tweet_id) do update
+set like_count = counter.like_count + excluded.like_count;
+
+-- add_hashtag_counts --
+-- Add each tweet's distinct lower-case hashtags to the hour it was created in (+1 created, -1 deleted).
+insert into public.hashtag_hourly_counts as counted (hour, tag, count)
+select hour, tag, sum(delta)
+from (
+  select distinct tagged.tweet_id, date_trunc('hour', tagged.created_at) as hour,
+         lower(tagged.tag) as tag, tagged.delta
+  from unnest(%(tweet_ids)s::uuid[], %(created_ats)s::timestamptz[], %(tags)s::text[],
+              %(deltas)s::bigint[]) as tagged(tweet_id, created_at, tag, delta)
+) as distinct_tags
+group by hour, tag
+order by hour, tag
+on conflict (hour, tag) do update
+set count = counted.count + excluded.count;
