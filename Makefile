@@ -20,8 +20,9 @@ migrate: $(INSTALLED)
 	$(PY) -m migrations
 
 # Local database (embedded unless DATABASE_URL is set), migrations, then the Procfile's processes.
+# honcho hands PORT to the first process (web); its own default would be 5000, the contract's 8787.
 run: $(INSTALLED) .env migrate
-	DATABASE_URL="$${DATABASE_URL:-$$($(PY) -m migrations.embedded url)}" \
+	DATABASE_URL="$${DATABASE_URL:-$$($(PY) -m migrations.embedded url)}" PORT="$${PORT:-8787}" \
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile -e .env
 
 test: $(INSTALLED)
