@@ -5,19 +5,21 @@
 
 from __future__ import annotations
 
-import flask
-
-from api import auth, database, errors, limits, metrics, request_log
-from api import notifications, ops, trends, tweets, users
-from api.serialization import ApiJsonProvider
 from migrations.settings import Settings
 
 # Bodies larger than this are refused with 413 before they are read.
 MAX_BODY_BYTES = 64 * 1024
 
 
-def create_app(settings: Settings | None = None) -> flask.Flask:
+def create_app(settings: Settings | None = None):
     """Build the application from `settings` (the environment's when omitted)."""
+    # Imported here, as in Flask's tutorial: gunicorn imports this package to read
+    # `api.gunicorn_config`, which must set PROMETHEUS_MULTIPROC_DIR before prometheus_client loads.
+    import flask
+
+    from api import auth, database, errors, limits, metrics, notifications, ops, request_log, trends, tweets, users
+    from api.serialization import ApiJsonProvider
+
     settings = settings or Settings.from_environment()
     if not settings.supabase_url:
         settings.require_jwt_secret()

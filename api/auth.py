@@ -37,6 +37,7 @@ class Identity:
 
     @property
     def is_user(self) -> bool:
+        """Whether a signed-in user calls (not the anon role)."""
         return self.user_id is not None
 
 
@@ -47,6 +48,7 @@ class TokenVerifier:
     """Verifies access tokens against the HS256 secret and, if configured, the project's JWKS."""
 
     def __init__(self, settings: Settings):
+        """Keep the HS256 secret; with SUPABASE_URL, a JWKS client that caches the project's keys."""
         self.secret = settings.jwt_secret
         self.jwks_client = None
         if settings.supabase_url:
@@ -71,17 +73,20 @@ class TokenVerifier:
         """The identity a valid token carries; raises Unauthorized otherwise."""
         try:
             key, algorithms = self._key_and_algorithms(token)
-            # Signature and expiry first: an anon key has neither `sub` nor an audience.
-            claims = jwt.decode(
-                token, key, algorithms=algorithms, leeway=LEEWAY_SECONDS,
-                options={"require": ["exp"], "verify_aud": False},
-            )
-            if claims.get("role") == "anon":
+            try:
+                claims = jwt.decode(
+                    token, key, algorithms=algorithms, leeway=LEEWAY_SECONDS, audience=AUDIENCE,
+                    options={"require": ["exp", "sub", "aud"]},
+                )
+            except (jwt.MissingRequiredClaimError, jwt.InvalidAudienceError):
+                # Perhaps the project's anon key: no `sub`, no audience, but signed and unexpired.
+                claims = jwt.decode(
+                    token, key, algorithms=algorithms, leeway=LEEWAY_SECONDS,
+                    options={"require": ["exp"], "verify_aud": False},
+                )
+                if claims.get("role") != "anon":
+                    raise
                 return ANONYMOUS
-            claims = jwt.decode(
-                token, key, algorithms=algorithms, leeway=LEEWAY_SECONDS, audience=AUDIENCE,
-                options={"require": ["exp", "sub", "aud"]},
-            )
         except (jwt.PyJWTError, ValueError) as error:
             raise Unauthorized(f"invalid token: {error}") from None
         return _user_identity(claims)

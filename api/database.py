@@ -33,6 +33,7 @@ class Database:
     """The primary pool and, when `DATABASE_READ_URL` is set, a second pool for GET requests."""
 
     def __init__(self, settings: Settings):
+        """Open the pools in the background: the process starts even while the database is down."""
         self.settings = settings
         self.primary = self._pool(settings.database_url, "primary")
         self.replica = (
@@ -45,9 +46,10 @@ class Database:
         if not self.settings.prepared_statements:
             # A transaction-mode pooler keeps no prepared statements between transactions.
             connection_options["prepare_threshold"] = None
+        # One connection per thread, opened up front: a burst never waits for connections to be made.
         pool = psycopg_pool.ConnectionPool(
             conninfo,
-            min_size=1,
+            min_size=self.settings.web_threads,
             max_size=self.settings.web_threads,
             timeout=POOL_WAIT_SECONDS,
             reconnect_timeout=RECONNECT_TIMEOUT_SECONDS,

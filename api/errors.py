@@ -31,10 +31,14 @@ class ApiError(Exception):
 
 
 class BadRequest(ApiError):
+    """Malformed JSON, query parameters or headers."""
+
     status, title, slug = 400, "Bad Request", "bad-request"
 
 
 class Unauthorized(ApiError):
+    """No token where one is needed, or a token that does not verify."""
+
     status, title, slug = 401, "Unauthorized", "unauthorized"
 
     def __init__(self, detail: str | None = None):
@@ -42,6 +46,8 @@ class Unauthorized(ApiError):
 
 
 class Forbidden(ApiError):
+    """A known caller asking for what is not theirs."""
+
     status, title, slug = 403, "Forbidden", "forbidden"
 
 
@@ -54,26 +60,32 @@ class AnonymousForbidden(Forbidden):
 
 
 class NotFound(ApiError):
+    """No such tweet or user."""
+
     status, title, slug = 404, "Not Found", "not-found"
 
 
 class Conflict(ApiError):
+    """The request contradicts existing data (a taken username)."""
+
     status, title, slug = 409, "Conflict", "conflict"
 
 
-class PayloadTooLarge(ApiError):
-    status, title, slug = 413, "Content Too Large", "content-too-large"
-
-
 class UnsupportedMediaType(ApiError):
+    """A body that is not declared as JSON."""
+
     status, title, slug = 415, "Unsupported Media Type", "unsupported-media-type"
 
 
 class UnprocessableContent(ApiError):
+    """Well-formed JSON with invalid content or fields."""
+
     status, title, slug = 422, "Unprocessable Content", "unprocessable-content"
 
 
 class ServiceUnavailable(ApiError):
+    """The database cannot be reached within the pool's bounded wait."""
+
     status, title, slug = 503, "Service Unavailable", "service-unavailable"
 
     def __init__(self, detail: str = "the database is unavailable; retry shortly"):
@@ -112,11 +124,23 @@ def render_http_exception(error: HTTPException) -> flask.Response:
     return response
 
 
+# Database refusals that no endpoint mapped itself: still the client's doing, never a 500.
+DATABASE_REFUSALS = (
+    (psycopg.errors.InsufficientPrivilege, Forbidden, "the database refused this for your role"),
+    (psycopg.errors.DataError, UnprocessableContent, "a value is out of range or malformed"),
+    (psycopg.errors.IntegrityError, Conflict, "this conflicts with existing data"),
+)
+
+
 def render_unexpected(error: Exception) -> flask.Response:
-    """Log what nobody anticipated and answer 500 without leaking details; unreachable database: 503."""
+    """Unreachable database: 503; database refusals: 4xx; anything else is logged and answers 500."""
     if isinstance(error, (psycopg.OperationalError, psycopg_pool.PoolTimeout)):
         logger.warning("database unavailable: %s", error)
         return render_api_error(ServiceUnavailable())
+    for database_error, api_error, detail in DATABASE_REFUSALS:
+        if isinstance(error, database_error):
+            logger.warning("unmapped database refusal: %s", error)
+            return render_api_error(api_error(detail))
     logger.exception("unhandled error")
     return problem_response(500, "Internal Server Error", "internal", "an unexpected error occurred")
 

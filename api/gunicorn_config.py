@@ -1,8 +1,8 @@
 """Gunicorn settings for the `web` process (`--config python:api.gunicorn_config`).
 
-Threaded workers: a sync worker would sit idle during every database round trip. WEB_CONCURRENCY
-processes (default 2, one per core of a small machine) with WEB_THREADS threads each (default 4,
-also the size of each worker's connection pool) measured best in `bench/api_bench.py`.
+Threaded workers: a sync worker would sit idle during every database round trip and cannot keep
+connections alive. WEB_THREADS threads per worker (default 8, also the size of each worker's
+connection pool); WEB_CONCURRENCY workers, by default 1 with memory:// rate limits and 2 otherwise.
 """
 
 import os
@@ -14,8 +14,13 @@ from migrations.settings import Settings
 
 _settings = Settings.from_environment()
 
+# Rate limits kept in memory:// hold per process, so then one process serves; with a shared
+# storage (redis://), one per core of a small machine. WEB_CONCURRENCY overrides either.
+SHARED_LIMITS_WORKERS = 2
+_limits_in_memory = _settings.ratelimit_storage_uri.startswith("memory://")
+
 worker_class = "gthread"
-workers = _settings.web_workers
+workers = _settings.web_workers or (1 if _limits_in_memory else SHARED_LIMITS_WORKERS)
 threads = _settings.web_threads
 # Clients of a load balancer reuse connections; a few seconds spares a TCP handshake per request.
 keepalive = 5
@@ -26,7 +31,8 @@ accesslog = None
 
 # prometheus-client's multiprocess mode: every worker writes its metrics to files in this directory
 # and each scrape adds them up. It must be set before a worker imports prometheus_client.
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+_OWN_METRICS_DIRECTORY = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _OWN_METRICS_DIRECTORY:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="chirp-metrics-")
 
 
@@ -42,3 +48,9 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """Remove the metrics directory this configuration made (an operator's own one stays)."""
+    if _OWN_METRICS_DIRECTORY:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

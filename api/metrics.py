@@ -33,12 +33,14 @@ class QueueDepthCollector:
     """`events_queue_depth`, read from the database at most every QUEUE_DEPTH_CACHE_SECONDS."""
 
     def __init__(self, database):
+        """Read through `database`'s owner connection; nothing is read until the first scrape."""
         self.database = database
         self.lock = threading.Lock()
         self.value: float | None = None
         self.read_at = float("-inf")
 
     def collect(self):
+        """The gauge, from the cache when it is fresh; nothing when the database did not answer."""
         with self.lock:
             if time.monotonic() - self.read_at >= QUEUE_DEPTH_CACHE_SECONDS:
                 self.value = self._read()
@@ -60,6 +62,7 @@ class QueueDepthCollector:
 
 
 def start_timer() -> None:
+    """Note when the request began."""
     flask.g.metrics_started = time.perf_counter()
 
 

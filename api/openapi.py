@@ -12,19 +12,23 @@ USERNAME = {"type": "string", "pattern": "^[A-Za-z0-9_]{3,15}$"}
 
 
 def reference(name: str) -> dict:
+    """A reference to a schema of the components."""
     return {"$ref": f"#/components/schemas/{name}"}
 
 
 def json_content(schema: dict) -> dict:
+    """A JSON body of that schema."""
     return {"application/json": {"schema": schema}}
 
 
 def problem(description: str) -> dict:
+    """An error response: a problem+json body."""
     return {"description": description,
             "content": {"application/problem+json": {"schema": reference("Problem")}}}
 
 
 def page_of(name: str) -> dict:
+    """A page of items of that schema, with the next cursor."""
     return {"type": "object", "required": ["data", "next_cursor"], "properties": {
         "data": {"type": "array", "items": reference(name)}, "next_cursor": NULLABLE_STRING}}
 
@@ -46,10 +50,12 @@ def operation(summary: str, responses: dict, user: bool = False, parameters: lis
 
 
 def ok(description: str, schema: dict | None = None) -> dict:
+    """A success response, with a JSON body when a schema is given."""
     return {"description": description, **({"content": json_content(schema)} if schema else {})}
 
 
 def path_parameter(name: str, schema: dict) -> dict:
+    """A required parameter in the path."""
     return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
@@ -105,12 +111,16 @@ CREATE_TWEET = operation(
 PATHS = {
     "/tweets": {"post": CREATE_TWEET, "get": operation(
         "All tweets, newest first", {"200": ok("A page", page_of("Tweet")), **BAD_PAGE}, parameters=PAGE_PARAMETERS)},
-    "/tweet": {"post": {**CREATE_TWEET, "summary": "Create a tweet (the seed's path)", "operationId": "createTweetSeed"}},
+    "/tweet": {"post": {**CREATE_TWEET, "summary": "Create a tweet (the seed's path)",
+                        "operationId": "createTweetSeed"}},
     "/tweets/{id}": {
-        "get": operation("One tweet", {"200": ok("The tweet", reference("Tweet")), **NOT_FOUND}, parameters=[TWEET_ID]),
-        "delete": operation("Delete your tweet", {"204": ok("Deleted"), **NOT_FOUND}, user=True, parameters=[TWEET_ID])},
+        "get": operation("One tweet", {"200": ok("The tweet", reference("Tweet")), **NOT_FOUND},
+                         parameters=[TWEET_ID]),
+        "delete": operation("Delete your tweet", {"204": ok("Deleted"), **NOT_FOUND}, user=True,
+                            parameters=[TWEET_ID])},
     "/tweets/{id}/like": {
-        "post": operation("Like a tweet (idempotent)", {"200": ok("Liked"), **NOT_FOUND}, user=True, parameters=[TWEET_ID]),
+        "post": operation("Like a tweet (idempotent)", {"200": ok("Liked"), **NOT_FOUND}, user=True,
+                          parameters=[TWEET_ID]),
         "delete": operation("Unlike a tweet (idempotent)", {"204": ok("Not liked"), **NOT_FOUND}, user=True,
                             parameters=[TWEET_ID])},
     "/timeline": {"get": operation("Your tweets and your followees', newest first",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -14,15 +15,23 @@ import flask
 # A client's own request id is kept when it looks like one; anything else is replaced.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
+# Which loggers write JSON lines, from which level: requests and errors of ours, and psycopg's
+# pool, which reports lost and refused connections.
+LOGGED = {"api": logging.INFO, "psycopg": logging.WARNING}
+
 logger = logging.getLogger("api.requests")
 
 
 class JsonLineFormatter(logging.Formatter):
-    """A record as one JSON object: the message is already a dict of fields."""
+    """A record as one JSON object: a dict message gives the fields, anything else a `message`."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """One line of JSON: time, level, logger, the fields, and the traceback if any."""
         fields = record.msg if isinstance(record.msg, dict) else {"message": record.getMessage()}
-        return json.dumps({"time": self.formatTime(record), "level": record.levelname, **fields})
+        line = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name, **fields}
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str)
 
 
 def start_request() -> None:
@@ -47,17 +56,20 @@ def finish_request(response: flask.Response) -> flask.Response:
         "duration_ms": round((time.perf_counter() - started) * 1000, 2),
         "user_id": str(identity.user_id) if identity is not None and identity.is_user else None,
         "remote_addr": flask.request.remote_addr,
+        "pid": os.getpid(),
     })
     return response
 
 
 def init_app(app: flask.Flask) -> None:
-    """Log each request of `app` to standard error, one JSON object per line."""
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(JsonLineFormatter())
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
+    """Log each request of `app`, and the API's and psycopg's own records, as JSON lines on stderr."""
+    for name, level in LOGGED.items():
+        configured = logging.getLogger(name)
+        if not configured.handlers:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(JsonLineFormatter())
+            configured.addHandler(handler)
+            configured.setLevel(level)
+            configured.propagate = False
     app.before_request(start_request)
     app.after_request(finish_request)

@@ -35,11 +35,10 @@ def create_tweet():
         reply_to_id = validation.uuid_field(reply_to_id, "reply_to_id")
     key = idempotency_key()
     with caller_transaction() as connection:
-        tweet_id = _create_once(connection, identity.user_id, content, reply_to_id, key)
-        row = connection.execute(QUERIES["tweet_by_id"], {"tweet_id": tweet_id}).fetchone()
+        row = _create_once(connection, identity.user_id, content, reply_to_id, key)
     response = flask.jsonify(representations.tweet(row))
     response.status_code = 201
-    response.headers["Location"] = f"/tweets/{tweet_id}"
+    response.headers["Location"] = f"/tweets/{row['id']}"
     return response
 
 
@@ -51,26 +50,37 @@ def idempotency_key() -> str | None:
     return key
 
 
-def _create_once(connection, user_id, content, reply_to_id, key) -> uuid.UUID:
-    """Insert the tweet, unless `key` already created one in the last 24 hours: then that one's id."""
+def _create_once(connection, user_id, content, reply_to_id, key) -> dict:
+    """Insert the tweet, unless `key` already created one in the last 24 hours: then that one's row."""
     parameters = {"user_id": user_id, "key": key}
     if key is not None:
-        claimed = connection.execute(QUERIES["claim_idempotency_key"], parameters).fetchone()
+        try:
+            claimed = connection.execute(QUERIES["claim_idempotency_key"], parameters).fetchone()
+        except database_errors.ForeignKeyViolation:
+            raise UnprocessableContent(PROFILE_REQUIRED) from None
         if claimed is None:
-            earlier = connection.execute(QUERIES["idempotent_tweet"], parameters).fetchone()
-            if earlier is None or earlier["tweet_id"] is None:
-                raise Conflict("the tweet created with this Idempotency-Key was deleted")
-            return earlier["tweet_id"]
-    tweet_id = _insert_tweet(connection, user_id, content, reply_to_id)
+            return _earlier_tweet(connection, parameters)
+    row = _insert_tweet(connection, user_id, content, reply_to_id)
     if key is not None:
-        connection.execute(QUERIES["remember_idempotent_tweet"], {**parameters, "tweet_id": tweet_id})
-    return tweet_id
+        connection.execute(QUERIES["remember_idempotent_tweet"], {**parameters, "tweet_id": row["id"]})
+    return row
 
 
-def _insert_tweet(connection, user_id, content, reply_to_id) -> uuid.UUID:
-    """Insert one tweet; a missing parent tweet or profile is the client's mistake (422)."""
+def _earlier_tweet(connection, parameters: dict) -> dict:
+    """The tweet an Idempotency-Key created before; 409 when that tweet was deleted since."""
+    earlier = connection.execute(QUERIES["idempotent_tweet"], parameters).fetchone()
+    row = None
+    if earlier is not None and earlier["tweet_id"] is not None:
+        row = connection.execute(QUERIES["tweet_by_id"], {"tweet_id": earlier["tweet_id"]}).fetchone()
+    if row is None:
+        raise Conflict("the tweet created with this Idempotency-Key was deleted")
+    return row
+
+
+def _insert_tweet(connection, user_id, content, reply_to_id) -> dict:
+    """Insert one tweet and return it; a missing parent tweet or profile is the client's mistake (422)."""
     try:
-        row = connection.execute(
+        return connection.execute(
             QUERIES["insert_tweet"],
             {"user_id": user_id, "content": content, "reply_to_id": reply_to_id},
         ).fetchone()
@@ -78,7 +88,6 @@ def _insert_tweet(connection, user_id, content, reply_to_id) -> uuid.UUID:
         if error.diag.constraint_name == "tweets_reply_to_id_fkey":
             raise UnprocessableContent("reply_to_id names no tweet") from None
         raise UnprocessableContent(PROFILE_REQUIRED) from None
-    return row["id"]
 
 
 @blueprint.get("/tweets/<uuid:tweet_id>")

@@ -12,6 +12,7 @@ import unicodedata
 import uuid
 
 import flask
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.errors import BadRequest, UnprocessableContent, UnsupportedMediaType
 
@@ -30,12 +31,17 @@ def json_body() -> dict:
     media_type = (flask.request.mimetype or "").lower()
     if not JSON_MEDIA_TYPE.match(media_type):
         raise UnsupportedMediaType("send the body as application/json")
-    # Werkzeug raises 413 here when the body exceeds MAX_CONTENT_LENGTH.
+    # Werkzeug raises 413 here when Content-Length exceeds MAX_CONTENT_LENGTH; a chunked body
+    # is cut at that length instead, so one that fills it is taken as too large.
     raw = flask.request.get_data(cache=True)
+    if flask.request.content_length is None and len(raw) >= flask.current_app.config["MAX_CONTENT_LENGTH"]:
+        raise RequestEntityTooLarge()
     try:
         body = json.loads(raw)
     except ValueError as error:
         raise BadRequest(f"malformed JSON: {error}") from None
+    except RecursionError:
+        raise BadRequest("malformed JSON: nested too deeply") from None
     if not isinstance(body, dict):
         raise UnprocessableContent("the body must be a JSON object")
     return body
@@ -47,10 +53,10 @@ def clean_text(value: object, field: str, multiline: bool = False) -> str:
         raise UnprocessableContent(f"{field} must be a string")
     if SURROGATES.search(value):
         raise UnprocessableContent(f"{field} is not valid Unicode")
-    text = unicodedata.normalize("NFC", value).strip()
-    if CONTROL_CHARACTERS.search(text) or (not multiline and re.search(r"[\t\n]", text)):
+    # Checked before stripping: Python's strip() would quietly drop some controls (\x1c-\x1f, \x85).
+    if CONTROL_CHARACTERS.search(value) or (not multiline and re.search(r"[\t\n]", value.strip())):
         raise UnprocessableContent(f"{field} contains control characters")
-    return text
+    return unicodedata.normalize("NFC", value).strip()
 
 
 def tweet_content(value: object) -> str:

@@ -2,7 +2,9 @@
 
 Signals are wired here only: the first SIGTERM or SIGINT lets the worker finish and commit the
 batch in hand, then exit 0; a second exits at once (uncommitted messages come back after their
-visibility timeout).
+visibility timeout). The worker runs in a thread of its own because Python runs signal handlers
+in the main thread only, and only between bytecodes: a main thread blocked in a database call
+could not honour the second signal until the call returned.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 
 import psycopg
 
@@ -21,10 +24,15 @@ from migrations.settings import ConfigurationError, Settings
 
 logger = logging.getLogger("consumer")
 
+# How often the main thread wakes while waiting for the worker thread (signals interrupt it anyway).
+MAIN_THREAD_WAKE_SECONDS = 0.2
+
 
 def parse_arguments(arguments: list[str]) -> argparse.Namespace:
     """The command line: a command (default run) and its arguments."""
-    parser = argparse.ArgumentParser(prog="python -m consumer", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m consumer",
+        description="Consume the events queue (the default), replay dead letters, or print the queue's status.")
     commands = parser.add_subparsers(dest="command")
     run = commands.add_parser("run", help="consume the events queue (the default)")
     run.add_argument("--drain", action="store_true", help="exit 0 once no message is visible")
@@ -38,9 +46,8 @@ def parse_arguments(arguments: list[str]) -> argparse.Namespace:
     return namespace
 
 
-def run(settings: Settings, drain: bool) -> int:
-    """Consume until a signal (or, with `drain`, until the queue is empty); 0 on a clean stop."""
-    worker = Worker(settings)
+def install_signal_handlers(worker: Worker) -> None:
+    """SIGTERM or SIGINT: the first stops the worker after its batch, a second ends the process now."""
 
     def on_signal(signal_number: int, _frame) -> None:
         if worker.stopping.is_set():
@@ -50,14 +57,35 @@ def run(settings: Settings, drain: bool) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+
+
+def run(settings: Settings, drain: bool) -> int:
+    """Consume until a signal (or, with `drain`, until the queue is empty); 0 on a clean stop."""
+    worker = Worker(settings)
+    install_signal_handlers(worker)
     metrics.serve(settings.consumer_metrics_port)
     logger.info("consumer started", extra={
         "batch_size": settings.consumer_batch_size,
         "visibility_timeout_seconds": settings.consumer_visibility_timeout_seconds,
         "max_attempts": settings.consumer_max_attempts})
-    processed = worker.run(drain=drain)
-    logger.info("consumer stopped", extra={"processed": processed})
+    outcome: dict[str, object] = {}
+    thread = threading.Thread(target=_run_worker, args=(worker, drain, outcome), name="worker")
+    thread.start()
+    while thread.is_alive():
+        thread.join(MAIN_THREAD_WAKE_SECONDS)
+    if "error" in outcome:
+        return 1
+    logger.info("consumer stopped", extra={"processed": outcome["processed"]})
     return 0
+
+
+def _run_worker(worker: Worker, drain: bool, outcome: dict[str, object]) -> None:
+    """The worker thread's body: run, and leave the result (or the crash, logged) in `outcome`."""
+    try:
+        outcome["processed"] = worker.run(drain=drain)
+    except Exception as error:  # noqa: BLE001 - reported by the exit status and the log line
+        logger.exception("consumer crashed")
+        outcome["error"] = error
 
 
 def replay(settings: Settings, msg_ids: list[int], replay_all: bool) -> int:
@@ -93,7 +121,7 @@ def main(arguments: list[str]) -> int:
             return status(settings)
         return run(settings, drain=getattr(namespace, "drain", False))
     except (ConfigurationError, psycopg.OperationalError) as error:
-        logger.error("consumer cannot start", extra={"error": str(error)})
+        logger.error("consumer command failed", extra={"error": str(error)})
         return 1
 
 

@@ -73,9 +73,10 @@ def parse(message: Any) -> Event:
     """The event a queue message describes; raises MalformedEvent when it describes none."""
     if not isinstance(message, dict):
         raise MalformedEvent(f"message is {type(message).__name__}, not an object")
-    event_type = EVENT_TYPES.get(message.get("type"))  # type: ignore[arg-type]
+    type_name = message.get("type")
+    event_type = EVENT_TYPES.get(type_name) if isinstance(type_name, str) else None
     if event_type is None:
-        raise MalformedEvent(f"unknown event type {message.get('type')!r}")
+        raise MalformedEvent(f"unknown event type {type_name!r}"[:200])
     values = {}
     for field in dataclasses.fields(event_type):
         values[field.name] = _field(message, field.name, optional=field.name == "reply_to_id")

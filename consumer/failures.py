@@ -20,7 +20,7 @@ ERROR_TEXT_MAX_CHARACTERS = 2000
 def backoff_seconds(failures: int, base_seconds: int, cap_seconds: int) -> int:
     """Exponential backoff with jitter, capped: in [d/2, d] for d = min(cap, base * 2**(failures-1))."""
     ceiling = min(cap_seconds, base_seconds * 2 ** min(failures - 1, 32))
-    # Half fixed, half random: retries of messages that failed together spread out, yet never come at once.
+    # Half fixed, half random: messages that failed together come back spread out, none sooner than d/2.
     return max(1, math.ceil(ceiling / 2 + random.uniform(0, ceiling / 2)))
 
 
@@ -56,3 +56,10 @@ def dead_letter_at_once(connection: psycopg.Connection, message: queue.QueueMess
         connection.execute(query("record_fatal_failure"), {"msg_id": message.msg_id, "error": error})
         metrics.DEAD_LETTERED.inc()
         logger.error("malformed message dead-lettered", extra={"msg_id": message.msg_id, "error": error})
+
+
+def forget(connection: psycopg.Connection, messages: list[queue.QueueMessage]) -> None:
+    """Delete the failure records of messages that succeeded; a first delivery has none to delete."""
+    redelivered = [message.msg_id for message in messages if message.read_ct > 1]
+    if redelivered:
+        connection.execute(query("clear_failures"), {"msg_ids": redelivered})

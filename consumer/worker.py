@@ -30,6 +30,9 @@ logger = logging.getLogger("consumer.worker")
 POLL_INTERVAL_SECONDS = 1.0
 # How often the queue's depth and oldest age are measured for the metrics.
 QUEUE_METRICS_INTERVAL_SECONDS = 5.0
+# A message delivered this many times per allowed attempt without ever completing or failing
+# cleanly is taken to crash the consumer itself (a failure we could not record): dead-letter it.
+DELIVERIES_PER_ATTEMPT = 4
 # After losing the database, wait this long (doubling up to the cap) before reconnecting.
 RECONNECT_DELAY_SECONDS = 0.5
 RECONNECT_DELAY_CAP_SECONDS = 10.0
@@ -43,47 +46,59 @@ class Worker:
         self.database_url = database_url or settings.database_url
         self.stopping = threading.Event()
         self.processed_count = 0
-        # The stop event cannot interrupt select(); a byte down this pipe can.
-        self._wake_reader, self._wake_writer = os.pipe()
-        os.set_blocking(self._wake_writer, False)
+        # The stop event cannot interrupt select(); a byte down this pipe, open while run() runs, can.
+        self._wake_pipe: tuple[int, int] | None = None
         self._metrics_measured_at = 0.0
 
     def stop(self) -> None:
         """Finish the batch in hand, then return from `run`; safe to call twice, and from a signal handler."""
         self.stopping.set()
-        try:
-            os.write(self._wake_writer, b"x")
-        except (BlockingIOError, OSError):
-            pass  # A full pipe already wakes the loop; a closed one means run() has returned.
+        wake_pipe = self._wake_pipe
+        if wake_pipe is not None:
+            try:
+                os.write(wake_pipe[1], b"x")
+            except OSError:
+                pass  # A full pipe wakes the loop already; a closed one means run() has returned.
 
     def run(self, drain: bool = False) -> int:
         """Consume until `stop()`, or with `drain` until no message is visible; returns messages handled."""
+        reader, writer = os.pipe()
+        os.set_blocking(writer, False)
+        self._wake_pipe = (reader, writer)
+        try:
+            self._run(drain)
+        finally:
+            self._wake_pipe = None
+            os.close(reader)
+            os.close(writer)
+        return self.processed_count
+
+    def _run(self, drain: bool) -> None:
+        """Connect and consume until stopped or drained, reconnecting whenever the database goes away."""
         reconnect_delay = RECONNECT_DELAY_SECONDS
         while not self.stopping.is_set():
             try:
                 with self._connect() as connection, self._connect(autocommit=True) as listener:
                     queue.listen(listener)
                     reconnect_delay = RECONNECT_DELAY_SECONDS
-                    if self._consume(connection, listener, drain):
-                        break
+                    self._consume(connection, listener, drain)
+                    return
             except psycopg.Error as error:
                 # The database went away (or failed where no message is to blame): start afresh.
                 logger.error("database error, reconnecting", extra={"error": str(error)})
                 self._wait(None, reconnect_delay)
                 reconnect_delay = min(reconnect_delay * 2, RECONNECT_DELAY_CAP_SECONDS)
-        return self.processed_count
 
     def _connect(self, autocommit: bool = False) -> psycopg.Connection:
-        """A connection with the session settings the consumer's SQL relies on."""
+        """A connection with the consumer's session settings (UTC, asynchronous commit; see session.sql)."""
         connection = psycopg.connect(self.database_url, autocommit=autocommit)
-        # Hashtag hours are whole UTC hours, as the table's check computes them in this session.
-        connection.execute("set time zone 'UTC'")
+        connection.execute(query("configure_session"))
         if not autocommit:
             connection.commit()
         return connection
 
-    def _consume(self, connection: psycopg.Connection, listener: psycopg.Connection, drain: bool) -> bool:
-        """Read and process batches until stopped (true) or, in drain mode, the queue looks empty (true)."""
+    def _consume(self, connection: psycopg.Connection, listener: psycopg.Connection, drain: bool) -> None:
+        """Read and process batches until stopped or, in drain mode, until a read finds nothing."""
         while not self.stopping.is_set():
             self._measure_queue(connection)
             batch = queue.read(
@@ -96,16 +111,15 @@ class Worker:
                 self.process(connection, batch)
                 continue
             if drain:
-                return True
+                return
             self._wait(listener, POLL_INTERVAL_SECONDS)
-        return True
 
     def _wait(self, listener: psycopg.Connection | None, timeout_seconds: float) -> None:
         """Wait for a notification, a stop or the timeout, whichever comes first."""
         if self.stopping.is_set():
             return
         with selectors.DefaultSelector() as selector:
-            selector.register(self._wake_reader, selectors.EVENT_READ)
+            selector.register(self._wake_pipe[0], selectors.EVENT_READ)
             if listener is not None:
                 selector.register(listener.fileno(), selectors.EVENT_READ)
             selector.select(timeout_seconds)
@@ -116,13 +130,8 @@ class Worker:
 
     def process(self, connection: psycopg.Connection, batch: list[queue.QueueMessage]) -> None:
         """Commit the effects of `batch`: all at once, else message by message."""
-        parsed: list[tuple[queue.QueueMessage, events.Event]] = []
         with connection.transaction():
-            for message in batch:
-                try:
-                    parsed.append((message, events.parse(message.message)))
-                except events.MalformedEvent as error:
-                    failures.dead_letter_at_once(connection, message, str(error))
+            parsed = self._parse(connection, batch)
             try:
                 with connection.transaction():
                     done = self._process_together(connection, parsed)
@@ -134,22 +143,42 @@ class Worker:
                 done = [pair for pair in parsed if self._process_alone(connection, *pair)]
         self._count(done)
 
-    def _process_together(self, connection, parsed) -> list[tuple[queue.QueueMessage, events.Event]]:
+    def _parse(
+        self, connection: psycopg.Connection, batch: list[queue.QueueMessage]
+    ) -> list[tuple[queue.QueueMessage, events.Event]]:
+        """The batch's events; malformed messages and those that keep crashing us go to the dead letters."""
+        most_deliveries = self.settings.consumer_max_attempts * DELIVERIES_PER_ATTEMPT
+        parsed = []
+        for message in batch:
+            try:
+                if message.read_ct > most_deliveries:
+                    raise events.MalformedEvent(
+                        f"delivered {message.read_ct} times without completing: it may crash the consumer")
+                parsed.append((message, events.parse(message.message)))
+            except events.MalformedEvent as error:
+                failures.dead_letter_at_once(connection, message, str(error))
+        return parsed
+
+    def _process_together(
+        self, connection: psycopg.Connection, parsed: list[tuple[queue.QueueMessage, events.Event]]
+    ) -> list[tuple[queue.QueueMessage, events.Event]]:
         """Delete the batch's messages and write the effects of those this transaction deleted."""
         owned = queue.delete(connection, [message.msg_id for message, _ in parsed])
         done = [(message, event) for message, event in parsed if message.msg_id in owned]
         handlers.apply(connection, [event for _, event in done])
-        self._clear_failures(connection, [message for message, _ in done])
+        failures.forget(connection, [message for message, _ in done])
         return done
 
-    def _process_alone(self, connection, message: queue.QueueMessage, event: events.Event) -> bool:
+    def _process_alone(
+        self, connection: psycopg.Connection, message: queue.QueueMessage, event: events.Event
+    ) -> bool:
         """Try one message in a savepoint; on failure record it and schedule its retry or dead letter."""
         try:
             with connection.transaction():
                 if not queue.delete(connection, [message.msg_id]):
                     return False
                 handlers.apply(connection, [event])
-                self._clear_failures(connection, [message])
+                failures.forget(connection, [message])
             return True
         except Exception as error:  # noqa: BLE001 - a failure of any kind is this message's, not the batch's
             if connection.broken:
@@ -160,12 +189,6 @@ class Worker:
                 (self.settings.consumer_backoff_base_seconds, self.settings.consumer_backoff_cap_seconds),
             )
             return False
-
-    def _clear_failures(self, connection, messages: list[queue.QueueMessage]) -> None:
-        """Forget failure records of messages that succeeded; a first delivery has none to forget."""
-        redelivered = [message.msg_id for message in messages if message.read_ct > 1]
-        if redelivered:
-            connection.execute(query("clear_failures"), {"msg_ids": redelivered})
 
     def _count(self, done: list[tuple[queue.QueueMessage, events.Event]]) -> None:
         """Update the counters and metrics once the batch has committed."""

@@ -3,9 +3,10 @@
 -- once a second, so a missed or throttled notification costs at most that.
 --
 -- A NOTIFY takes a global lock at commit, so one in every insert would serialize the API's writes:
--- at most one notification per throttle interval. Newer pgmq (1.7+) has this built in
--- (pgmq.enable_notify_insert); hosted Supabase's pgmq 1.5.1 does not, so there we install our own,
--- statement-level (one check per pgmq.send_batch, not one per row).
+-- at most one notification per throttle interval. Newer pgmq has this built in
+-- (pgmq.enable_notify_insert, a row-level trigger; the pgmq SQL installed locally has it); hosted
+-- Supabase's pgmq 1.5.1 does not, so there we install our own, statement-level (one check per
+-- statement that enqueues, however many rows it inserts). The DO block below chooses at run time.
 
 create table public.queue_notify_throttle (
   queue_name text primary key,
@@ -20,13 +21,17 @@ revoke all on public.queue_notify_throttle from anon, authenticated;
 create function public.notify_queue_insert() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
+declare
+  throttled_queue text := substring(tg_table_name from 3);
 begin
-  -- Only the transaction that wins the interval notifies; the others skip the update's row.
-  update public.queue_notify_throttle
-  set last_notified_at = clock_timestamp()
-  where queue_name = substring(tg_table_name from 3)
-    and clock_timestamp() - last_notified_at >= throttle_interval;
+  -- Skip, never wait: while one transaction holds the throttle row (until it commits), the others
+  -- need not notify, since that one will. Waiting for its commit would serialize the writers.
+  perform from public.queue_notify_throttle
+  where queue_name = throttled_queue and clock_timestamp() - last_notified_at >= throttle_interval
+  for update skip locked;
   if found then
+    update public.queue_notify_throttle set last_notified_at = clock_timestamp()
+    where queue_name = throttled_queue;
     perform pg_notify('pgmq.' || tg_table_name || '.INSERT', null);
   end if;
   return null;

@@ -54,8 +54,9 @@ class Settings:
     rate_limit_write: str = "30/minute"
     rate_limit_read: str = "300/minute"
     ratelimit_key_prefix: str = "chirp"
-    web_workers: int = 2
-    web_threads: int = 4
+    # None: one worker with memory:// rate limits (they hold per process only), else two.
+    web_workers: int | None = None
+    web_threads: int = 8
     consumer_batch_size: int = 100
     consumer_visibility_timeout_seconds: int = 30
     consumer_max_attempts: int = 5
@@ -70,6 +71,7 @@ class Settings:
         """Read every setting once; a malformed value fails here, naming its variable."""
         env = dict(os.environ if environ is None else environ)
         metrics_port = env.get("CONSUMER_METRICS_PORT", "").strip()
+        web_workers = env.get("WEB_CONCURRENCY", "").strip()
         return cls(
             database_url_setting=env.get("DATABASE_URL") or None,
             database_read_url=env.get("DATABASE_READ_URL") or None,
@@ -81,8 +83,8 @@ class Settings:
             rate_limit_write=env.get("RATE_LIMIT_WRITE") or "30/minute",
             rate_limit_read=env.get("RATE_LIMIT_READ") or "300/minute",
             ratelimit_key_prefix=env.get("RATELIMIT_KEY_PREFIX") or "chirp",
-            web_workers=_integer(env, "WEB_CONCURRENCY", 2),
-            web_threads=_integer(env, "WEB_THREADS", 4),
+            web_workers=_integer(env, "WEB_CONCURRENCY", 0) if web_workers else None,
+            web_threads=_integer(env, "WEB_THREADS", 8),
             consumer_batch_size=_integer(env, "CONSUMER_BATCH_SIZE", 100),
             consumer_visibility_timeout_seconds=_integer(env, "CONSUMER_VT_SECONDS", 30),
             consumer_max_attempts=_integer(env, "CONSUMER_MAX_ATTEMPTS", 5),

@@ -3,10 +3,17 @@
 -- first page passes ('infinity', 'ffffffff-ffff-ffff-ffff-ffffffffffff') so one plan serves all.
 
 -- name: insert_tweet --
--- Create a tweet as the caller; RLS checks that user_id is auth.uid().
-insert into public.tweets (user_id, content, reply_to_id)
-values (%(user_id)s, %(content)s, %(reply_to_id)s)
-returning id;
+-- Create a tweet as the caller (RLS checks that user_id is auth.uid()) and return it whole, in one statement.
+with inserted as (
+  insert into public.tweets (user_id, content, reply_to_id)
+  values (%(user_id)s, %(content)s, %(reply_to_id)s)
+  returning id, user_id, content, created_at, reply_to_id
+)
+select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
+       p.username, p.full_name, p.avatar_url,
+       0::bigint as like_count
+from inserted as t
+join public.profiles as p on p.id = t.user_id;
 
 -- name: tweet_by_id --
 -- One tweet with its author and like count.
@@ -57,21 +64,19 @@ left join public.tweet_counters as c on c.tweet_id = t.id
 order by t.created_at desc, t.id desc;
 
 -- name: timeline_page --
--- The caller's own tweets and those of everyone they follow: at most `limit` rows from each
--- author's index range (LATERAL), merged; the cost follows the number of followees, not of tweets.
+-- The caller's own tweets and those of everyone they follow: at most `limit` (created_at, id) pairs
+-- from each author's index range (LATERAL, index-only once vacuumed), merged, and only the page's
+-- rows read from the table; the cost follows the number of followees, not the number of tweets.
 with authors as (
   select %(user_id)s::uuid as user_id
   union
   select followee_id from public.follows where follower_id = %(user_id)s
-)
-select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
-       p.username, p.full_name, p.avatar_url,
-       coalesce(c.like_count, 0) as like_count
-from (
-  select recent.*
+),
+newest as (
+  select recent.id, recent.created_at
   from authors
   cross join lateral (
-    select * from public.tweets
+    select id, created_at from public.tweets
     where user_id = authors.user_id
       and (created_at, id) < (%(before_created_at)s, %(before_id)s)
     order by created_at desc, id desc
@@ -79,7 +84,12 @@ from (
   ) as recent
   order by recent.created_at desc, recent.id desc
   limit %(limit)s
-) as t
+)
+select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
+       p.username, p.full_name, p.avatar_url,
+       coalesce(c.like_count, 0) as like_count
+from newest
+join public.tweets as t on t.id = newest.id
 join public.profiles as p on p.id = t.user_id
 left join public.tweet_counters as c on c.tweet_id = t.id
 order by t.created_at desc, t.id desc;

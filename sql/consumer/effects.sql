@@ -1,3 +1,8 @@
+-- Every statement joins the batch's rows (unnest of one array per column) to the rows they depend
+-- on. psycopg prepares them, and their generic plans look ids up by index in large tables, where
+-- a custom plan may hash a whole table. Rows are written in key order, so that two consumers
+-- writing the same keys (a like, an unlike and a like again) wait for one another, not deadlock.
+
 -- insert_mention_notifications --
 -- Notify each mentioned existing user (matched ignoring case) of a tweet that still exists, never its author.
 insert into public.notifications (recipient_id, type, actor_id, tweet_id)
@@ -6,8 +11,9 @@ from unnest(%(tweet_ids)s::uuid[], %(actor_ids)s::uuid[], %(usernames)s::text[])
   as mention(tweet_id, actor_id, username)
 join public.profiles as profile on lower(profile.username) = lower(mention.username)
 where profile.id <> mention.actor_id
+  -- The tweet's author (the actor) exists while the tweet does: deleting a profile deletes its tweets.
   and exists (select from public.tweets where tweets.id = mention.tweet_id)
-  and exists (select from public.profiles where profiles.id = mention.actor_id)
+order by profile.id, mention.actor_id, mention.tweet_id
 on conflict do nothing;
 
 -- insert_reply_notifications --
@@ -18,8 +24,9 @@ from unnest(%(tweet_ids)s::uuid[], %(actor_ids)s::uuid[], %(parent_ids)s::uuid[]
   as reply(tweet_id, actor_id, parent_id)
 join public.tweets as parent on parent.id = reply.parent_id
 where parent.user_id <> reply.actor_id
+  -- As for mentions, the reply's existence implies its author's.
   and exists (select from public.tweets where tweets.id = reply.tweet_id)
-  and exists (select from public.profiles where profiles.id = reply.actor_id)
+order by parent.user_id, reply.actor_id, reply.tweet_id
 on conflict do nothing;
 
 -- insert_like_notifications --
@@ -30,6 +37,7 @@ from unnest(%(tweet_ids)s::uuid[], %(actor_ids)s::uuid[]) as liked(tweet_id, act
 join public.tweets as tweet on tweet.id = liked.tweet_id
 where tweet.user_id <> liked.actor_id
   and exists (select from public.profiles where profiles.id = liked.actor_id)
+order by tweet.user_id, liked.actor_id, liked.tweet_id
 on conflict do nothing;
 
 -- insert_follow_notifications --
@@ -40,6 +48,7 @@ from unnest(%(follower_ids)s::uuid[], %(followee_ids)s::uuid[]) as followed(foll
 where followed.follower_id <> followed.followee_id
   and exists (select from public.profiles where profiles.id = followed.followee_id)
   and exists (select from public.profiles where profiles.id = followed.follower_id)
+order by followed.followee_id, followed.follower_id
 on conflict do nothing;
 
 -- add_profile_counts --

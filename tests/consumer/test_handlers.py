@@ -139,3 +139,22 @@ def test_tweet_deleted_before_processing_leaves_no_trace(postgresql, alice, bob,
     assert profile_counts(postgresql, alice) == (0, 0, 0)
     assert hashtag_counts(postgresql) == {}
     assert queue_length(postgresql) == 0
+
+
+def test_hashtags_count_in_the_hour_the_tweet_was_created_and_are_taken_back_there(postgresql, alice, drain):
+    old = postgresql.execute(
+        "insert into public.tweets (user_id, content, created_at)"
+        " values (%s, '#Retro', '2026-01-01 10:59:59.5+00') returning id", (alice,)).fetchone()[0]
+    postgresql.commit()
+    insert_tweet(postgresql, alice, "#retro now")
+    drain()
+    rows = postgresql.execute(
+        "select hour = '2026-01-01 10:00+00', count from public.hashtag_hourly_counts order by hour").fetchall()
+    postgresql.commit()
+    assert rows == [(True, 1), (False, 1)]
+    postgresql.execute("delete from public.tweets where id = %s", (old,))
+    postgresql.commit()
+    drain()
+    assert postgresql.execute(
+        "select count from public.hashtag_hourly_counts where hour = '2026-01-01 10:00+00'").fetchone() == (0,)
+    assert hashtag_counts(postgresql) == {"retro": 1}

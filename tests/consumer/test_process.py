@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import time
 
-import psycopg
+import requests
 
 from tests.helpers.consumer_process import wait_for
 from tests.helpers.fixtures import create_user
@@ -41,11 +42,10 @@ def assert_exactly_once(connection, alice, tweets):
     assert scalar(connection, "select count(*) from public.dead_letters") == 0
 
 
-def test_sigkill_again_and_again_during_a_burst_loses_and_repeats_nothing(
-    postgresql, database_url, alice, bob, consumers
-):
+def test_sigkill_again_and_again_during_a_burst_loses_and_repeats_nothing(postgresql, alice, bob, consumers):
     create_user(postgresql, "carol")
     tweets_per_round, rounds = 150, 6
+    interrupted_work = 0
     for round_number in range(rounds):
         insert_mention_tweets(postgresql, alice, tweets_per_round, first=round_number * tweets_per_round)
         consumer = consumers(CONSUMER_BATCH_SIZE="10")
@@ -54,6 +54,10 @@ def test_sigkill_again_and_again_during_a_burst_loses_and_repeats_nothing(
         wait_for(lambda: scalar(postgresql, "select count(*) from public.notifications") > already + 20,
                  30, f"progress in round {round_number}")
         consumer.kill()
+        # Messages it had read and not yet deleted: the kill landed mid-batch.
+        interrupted_work += scalar(postgresql, "select count(*) from pgmq.q_events where read_ct > 0"
+                                               " and vt > clock_timestamp()")
+    assert interrupted_work > 0, "no kill landed while a batch was in hand"
     consumer = consumers()
     total = tweets_per_round * rounds
     wait_for(lambda: scalar(postgresql, "select count(*) from pgmq.q_events") == 0, 60, "an empty queue")
@@ -64,14 +68,24 @@ def test_sigkill_again_and_again_during_a_burst_loses_and_repeats_nothing(
 def test_two_consumers_share_a_backlog_without_duplicate_effects(postgresql, alice, bob, consumers):
     create_user(postgresql, "carol")
     tweets = 3000
-    insert_mention_tweets(postgresql, alice, tweets)
     first, second = consumers(CONSUMER_BATCH_SIZE="50"), consumers(CONSUMER_BATCH_SIZE="50")
+    # Both listening before the backlog arrives, so that neither can drain it alone before the other starts.
+    wait_for(lambda: listening_consumers(postgresql) == 2, 30, "two listening consumers")
+    insert_mention_tweets(postgresql, alice, tweets)
     wait_for(lambda: scalar(postgresql, "select count(*) from pgmq.q_events") == 0, 90, "an empty queue")
     assert first.terminate() == 0 and second.terminate() == 0
     assert_exactly_once(postgresql, alice, tweets)
     processed = [processed_count(process.log()) for process in (first, second)]
     assert sum(processed) == tweets
     assert min(processed) > 0, f"one consumer did all the work: {processed}"
+
+
+def listening_consumers(connection) -> int:
+    """How many connections of this database listen for the queue's insert notification."""
+    # The pattern goes as a parameter: in the query's own text it would count this query too.
+    return scalar(connection, "select count(*) from pg_stat_activity"
+                              " where datname = current_database() and query like %s",
+                  ('%listen "pgmq.q_events.INSERT"%',))
 
 
 def processed_count(log: str) -> int:
@@ -125,16 +139,58 @@ def test_metrics_count_processed_messages(postgresql, alice, bob, consumers, unu
     consumer = consumers(CONSUMER_METRICS_PORT=str(unused_port))
     insert_mention_tweets(postgresql, alice, 3)
     wait_for(lambda: scalar(postgresql, "select count(*) from pgmq.q_events") == 0, 30, "an empty queue")
-    import requests
-
-    text = wait_for(lambda: _metrics_text(requests, unused_port), 10, "the metrics endpoint")
+    text = wait_for(lambda: metrics_text(unused_port), 10, "the metrics endpoint")
     assert 'consumer_events_processed_total{type="tweet.created"} 3.0' in text
     assert "consumer_event_lag_seconds_count 3.0" in text
     assert consumer.terminate() == 0
 
 
-def _metrics_text(requests, port):
+def metrics_text(port: int) -> str | None:
+    """The consumer's /metrics page, or None while it does not answer yet."""
     try:
         return requests.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
     except requests.ConnectionError:
         return None
+
+
+def test_a_second_sigterm_exits_at_once_and_the_batch_comes_back(postgresql, alice, bob, consumers):
+    # A batch that hangs in the database: the first SIGTERM waits for it, the second does not.
+    postgresql.execute("""
+        create function public.slow_notifications() returns trigger language plpgsql as $$
+        begin perform pg_sleep(60); return new; end $$;
+        create trigger slow_notifications before insert on public.notifications
+          for each row execute function public.slow_notifications();
+    """)
+    postgresql.commit()
+    insert_mention_tweets(postgresql, alice, 1)
+    consumer = consumers()
+    wait_for(lambda: scalar(postgresql, "select count(*) from pg_stat_activity"
+                                        " where query like '%%insert into public.notifications%%'"
+                                        " and wait_event = 'PgSleep'"), 30, "the consumer to hang")
+    consumer.process.send_signal(signal.SIGTERM)
+    # Two signals in quick succession can merge into one delivery: wait until the first is handled.
+    wait_for(lambda: "stopping after the batch in hand" in consumer.log(), 10, "the first signal's handling")
+    assert consumer.process.poll() is None  # still finishing the batch in hand
+    started = time.monotonic()
+    consumer.process.send_signal(signal.SIGTERM)
+    assert consumer.process.wait(10) == 128 + signal.SIGTERM
+    assert time.monotonic() - started < 5
+    # Nothing was committed: the message is still queued, to come back after its visibility timeout.
+    postgresql.execute("drop trigger slow_notifications on public.notifications")
+    postgresql.commit()
+    assert scalar(postgresql, "select count(*) from pgmq.q_events") == 1
+    consumers()
+    wait_for(lambda: scalar(postgresql, "select count(*) from public.notifications") == 1, 30, "the retry")
+
+
+def test_the_consumer_reconnects_after_losing_its_connections(postgresql, alice, bob, consumers):
+    consumer = consumers()
+    wait_for(lambda: listening_consumers(postgresql) == 1, 30, "a listening consumer")
+    terminated = scalar(postgresql, "select count(pg_terminate_backend(pid)) from pg_stat_activity"
+                                    " where datname = current_database() and pid <> pg_backend_pid()")
+    assert terminated == 2  # its working connection and its listening one
+    insert_mention_tweets(postgresql, alice, 1)
+    wait_for(lambda: scalar(postgresql, "select count(*) from public.notifications") == 1, 30, "a notification")
+    assert consumer.process.poll() is None
+    assert "database error, reconnecting" in consumer.log()
+    assert consumer.terminate() == 0

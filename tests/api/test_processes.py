@@ -1,0 +1,169 @@
+"""The real web process: gunicorn with the Procfile's command, the token script, request logs,
+metrics across workers, a database outage and recovery, reads served by a streaming replica."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import time
+
+import jwt
+import psycopg
+import pytest
+import requests
+
+from tests.api.conftest import bearer, make_token, settings_for
+from tests.api import throwaway_postgres
+from tests.helpers.fixtures import create_user
+from tests.helpers.web import REPOSITORY, TEST_JWT_SECRET, requests_over_all_workers, wait_until
+
+# A request to a dead database must fail well within this (the pool waits at most 1 s).
+FAST_FAILURE_SECONDS = 3.0
+RECOVERY_DEADLINE_SECONDS = 30.0
+
+
+def run_token_command(database_url: str, username: str) -> str:
+    environment = {**os.environ, "DATABASE_URL": database_url, "SUPABASE_JWT_SECRET": TEST_JWT_SECRET}
+    result = subprocess.run([sys.executable, "-m", "api.token", username], cwd=REPOSITORY, env=environment,
+                            capture_output=True, text=True, timeout=60, check=True)
+    return result.stdout.strip()
+
+
+def test_walkthrough_with_the_token_script_through_gunicorn(web, database_url, postgresql):
+    token = run_token_command(database_url, "walker")
+    assert run_token_command(database_url, "WALKER") != "" and postgresql.execute(
+        "select count(*) from public.profiles where lower(username) = 'walker'").fetchone()[0] == 1
+    created = requests.post(web.url("/tweet"), json={"content": "Hello from curl"}, headers={
+        **bearer(token), "X-Request-Id": "walkthrough-1"}, timeout=10)
+    assert created.status_code == 201 and created.headers["X-Request-Id"] == "walkthrough-1"
+    assert requests.get(web.url(created.headers["Location"]), timeout=10).json()["author"]["username"] == "walker"
+    logged = [json.loads(line) for line in web.log().splitlines() if "walkthrough-1" in line]
+    assert len(logged) == 1 and logged[0]["status"] == 201 and logged[0]["route"] == "/tweet"
+
+
+def test_the_token_script_refuses_a_bad_username(database_url):
+    result = subprocess.run([sys.executable, "-m", "api.token", "no way"], cwd=REPOSITORY, capture_output=True,
+                            env={**os.environ, "DATABASE_URL": database_url, "SUPABASE_JWT_SECRET": "x"},
+                            text=True, timeout=60)
+    assert result.returncode == 2 and "usage" in result.stderr
+
+
+def metric_value(text: str, name: str, **labels: str) -> float:
+    """Sum of the samples of `name` whose labels include `labels`."""
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            if all(f'{key}="{value}"' in line for key, value in labels.items()):
+                total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def test_metrics_add_up_both_workers_and_show_the_queue_depth(web_factory, database_url, alice):
+    server = web_factory(database_url, workers=2)
+    # The fixture's own start-up probes of /healthz count too: measure from here.
+    before = requests.get(server.url("/metrics"), timeout=10).text
+    statuses = requests_over_all_workers(server, "/healthz", workers=2, batch=20)
+    assert set(statuses) == {200}
+    for number in range(3):
+        requests.post(server.url("/tweets"), json={"content": f"#{number}"}, headers=bearer(make_token(alice)),
+                      timeout=10).raise_for_status()
+    text = requests.get(server.url("/metrics"), timeout=10).text
+    healthz_count = metric_value(text, "http_requests_total", route="/healthz", status="200")
+    assert healthz_count - metric_value(before, "http_requests_total", route="/healthz", status="200") == len(statuses)
+    assert metric_value(text, "http_requests_total", route="/tweets", method="POST", status="201") == 3
+    assert metric_value(text, "http_request_duration_seconds_count", route="/healthz") == healthz_count
+    # No consumer runs in this test: the three tweet.created events wait in the queue. The depth is
+    # cached for a few seconds per worker, so the first scrape may still say 0.
+    wait_until(lambda: metric_value(requests.get(server.url("/metrics"), timeout=10).text,
+                                    "events_queue_depth") == 3, 15, "the queue depth to show 3")
+
+
+@pytest.fixture
+def own_primary():
+    server = throwaway_postgres.create_primary()
+    yield server
+    throwaway_postgres.destroy(server)
+
+
+def timed_get(url: str, headers=None) -> tuple[int, float]:
+    started = time.monotonic()
+    response = requests.get(url, headers=headers, timeout=30)
+    return response.status_code, time.monotonic() - started
+
+
+def test_a_database_outage_gives_fast_503s_and_recovers_by_itself(web_factory, own_primary):
+    with psycopg.connect(own_primary.url) as connection:
+        headers = bearer(make_token(create_user(connection, "alice")))
+    server = web_factory(own_primary.url)
+    assert requests.post(server.url("/tweets"), json={"content": "before"}, headers=headers, timeout=10).ok
+    own_primary.stop()
+    for path in ("/tweets", "/readyz", "/tweets", "/timeline"):
+        status, elapsed = timed_get(server.url(path), headers)
+        assert status == 503 and elapsed < FAST_FAILURE_SECONDS, (path, status, elapsed)
+    assert requests.get(server.url("/healthz"), timeout=10).status_code == 200
+    own_primary.start()
+    wait_until(lambda: requests.get(server.url("/readyz"), timeout=10).status_code == 200,
+               RECOVERY_DEADLINE_SECONDS, "/readyz to recover")
+    wait_until(lambda: requests.get(server.url("/tweets"), timeout=10).status_code == 200,
+               RECOVERY_DEADLINE_SECONDS, "/tweets to recover")
+    assert [t["content"] for t in requests.get(server.url("/tweets"), timeout=10).json()["data"]] == ["before"]
+
+
+def test_reads_are_served_by_a_streaming_replica(app_factory, own_primary):
+    replica = own_primary.replica()
+    try:
+        with psycopg.connect(replica.url, autocommit=True) as connection:
+            assert connection.execute("select pg_is_in_recovery()").fetchone()[0]
+        with psycopg.connect(own_primary.url) as connection:
+            headers = bearer(make_token(create_user(connection, "alice")))
+        settings = settings_for(own_primary.url, database_read_url=replica.url)
+        client = app_factory(settings).test_client()
+        wait_until(lambda: client.get("/users/alice").status_code == 200, RECOVERY_DEADLINE_SECONDS,
+                   "the replica to replay the new user")
+        with psycopg.connect(replica.url, autocommit=True) as connection:
+            connection.execute("select pg_wal_replay_pause()")
+            # Pausing is only requested here; replay may apply a few more records before it stops.
+            wait_until(lambda: connection.execute("select pg_get_wal_replay_pause_state()").fetchone()[0]
+                       == "paused", RECOVERY_DEADLINE_SECONDS, "replay to pause")
+            tweet = client.post("/tweets", json={"content": "written"}, headers=headers)
+            assert tweet.status_code == 201
+            # Written on the primary, not yet replayed: a read that went to the primary would find it.
+            assert client.get(f"/tweets/{tweet.json['id']}").status_code == 404
+            assert client.get("/tweets").json["data"] == []
+            connection.execute("select pg_wal_replay_resume()")
+        wait_until(lambda: client.get(f"/tweets/{tweet.json['id']}").status_code == 200,
+                   RECOVERY_DEADLINE_SECONDS, "the replica to replay the tweet")
+    finally:
+        throwaway_postgres.destroy(replica)
+
+
+def test_a_chunked_body_over_64_kib_is_413_through_gunicorn(web, alice):
+    """Without Content-Length, Werkzeug cuts the body at the limit; the API must still say 413."""
+    def chunks():
+        yield b'{"content": "x", "padding": "'
+        for _ in range(100):
+            yield b"y" * 1024
+        yield b'"}'
+
+    host, port = web.base_url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request("POST", "/tweets", body=chunks(), encode_chunked=True, headers={
+        **bearer(make_token(alice)), "Content-Type": "application/json"})
+    response = connection.getresponse()
+    assert response.status == 413 and response.getheader("Content-Type") == "application/problem+json"
+    connection.close()
+
+
+def test_the_token_script_reads_the_secret_from_dot_env(database_url, tmp_path, postgresql):
+    (tmp_path / ".env").write_text("SUPABASE_JWT_SECRET=secret-from-the-dot-env-file-0123456789\n")
+    environment = {name: value for name, value in os.environ.items() if name != "SUPABASE_JWT_SECRET"}
+    result = subprocess.run([sys.executable, "-m", "api.token", "dotenv_user"], cwd=tmp_path, capture_output=True,
+                            env={**environment, "DATABASE_URL": database_url, "PYTHONPATH": str(REPOSITORY)},
+                            text=True, timeout=60, check=True)
+    claims = jwt.decode(result.stdout.strip(), "secret-from-the-dot-env-file-0123456789",
+                        algorithms=["HS256"], audience="authenticated")
+    profile = postgresql.execute("select id from public.profiles where username = 'dotenv_user'").fetchone()
+    assert claims["sub"] == str(profile[0]) and claims["role"] == "authenticated" and claims["exp"] > time.time()

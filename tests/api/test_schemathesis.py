@@ -1,0 +1,29 @@
+"""Schemathesis over /openapi.json against the real gunicorn: whatever it sends, never a 5xx."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.api.conftest import GENEROUS_LIMIT, make_token
+
+# A bounded run: few examples per operation, and a time budget well under a minute.
+MAX_EXAMPLES = 5
+TIME_BUDGET_SECONDS = 30
+
+
+def test_no_input_produces_a_server_error(web_factory, database_url, alice, tmp_path: Path):
+    server = web_factory(database_url, RATE_LIMIT_READ=GENEROUS_LIMIT, RATE_LIMIT_WRITE=GENEROUS_LIMIT)
+    command = [
+        sys.executable, "-m", "schemathesis.cli", "run", server.url("/openapi.json"),
+        "--checks", "not_a_server_error", "--max-examples", str(MAX_EXAMPLES),
+        "--max-time", str(TIME_BUDGET_SECONDS), "--seed", "20261124", "--workers", "2",
+        "--header", f"Authorization: Bearer {make_token(alice)}", "--request-timeout", "10",
+        "--suppress-health-check", "all",
+    ]
+    # Run in the temporary directory: schemathesis leaves its reports and example database behind.
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True,
+                            timeout=TIME_BUDGET_SECONDS + 60, env={**os.environ, "NO_COLOR": "1"})
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:] + server.log()[-3000:]
