@@ -1,9 +1,9 @@
 -- Queries of the operations endpoints, run as the database owner (no caller).
 
--- name: ping --
+-- ping --
 -- Whether the database answers.
 select 1 as ok;
 
--- name: queue_depth --
+-- queue_depth --
 -- Messages waiting in a pgmq queue (pgmq 1.5.1's metrics function).
 select queue_length from pgmq.metrics(queue_name => %(queue_name)s::text);

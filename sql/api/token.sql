@@ -1,14 +1,14 @@
 -- Queries of `python -m api.token`, run as the database owner on the local database.
 
--- name: user_id_for_username --
+-- user_id_for_username --
 -- The user behind a username, ignoring case.
 select id from public.profiles where lower(username) = lower(%(username)s);
 
--- name: create_auth_user --
+-- create_auth_user --
 -- A local stand-in account in auth.users, as Supabase Auth would create at sign-up.
 insert into auth.users (id, aud, role, email)
 values (%(user_id)s, 'authenticated', 'authenticated', %(email)s);
 
--- name: create_profile --
+-- create_profile --
 -- The new user's profile.
 insert into public.profiles (id, username) values (%(user_id)s, %(username)s);

@@ -1,6 +1,6 @@
 -- The query behind /trends.
 
--- name: trending_hashtags --
+-- trending_hashtags --
 -- Top hashtags over the current hour and the 23 before it: a range of the primary key on `hour`.
 select tag, sum(count)::bigint as count
 from public.hashtag_hourly_counts

@@ -2,7 +2,7 @@
 -- Pages are keyset pages: rows strictly before (before_created_at, before_id), newest first; the
 -- first page passes ('infinity', 'ffffffff-ffff-ffff-ffff-ffffffffffff') so one plan serves all.
 
--- name: insert_tweet --
+-- insert_tweet --
 -- Create a tweet as the caller (RLS checks that user_id is auth.uid()) and return it whole, in one statement.
 with inserted as (
   insert into public.tweets (user_id, content, reply_to_id)
@@ -15,7 +15,7 @@ select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
 from inserted as t
 join public.profiles as p on p.id = t.user_id;
 
--- name: tweet_by_id --
+-- tweet_by_id --
 -- One tweet with its author and like count.
 select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
        p.username, p.full_name, p.avatar_url,
@@ -25,15 +25,15 @@ join public.profiles as p on p.id = t.user_id
 left join public.tweet_counters as c on c.tweet_id = t.id
 where t.id = %(tweet_id)s;
 
--- name: tweet_exists --
+-- tweet_exists --
 -- Whether a tweet exists, to tell "not yours" (403) from "not there" (404).
 select exists (select from public.tweets where id = %(tweet_id)s) as exists;
 
--- name: delete_tweet --
+-- delete_tweet --
 -- Delete a tweet; RLS lets only its author see it for deletion.
 delete from public.tweets where id = %(tweet_id)s returning id;
 
--- name: all_tweets_page --
+-- all_tweets_page --
 -- All tweets, newest first: one range of tweets_created_at_idx.
 select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
        p.username, p.full_name, p.avatar_url,
@@ -48,7 +48,7 @@ join public.profiles as p on p.id = t.user_id
 left join public.tweet_counters as c on c.tweet_id = t.id
 order by t.created_at desc, t.id desc;
 
--- name: user_tweets_page --
+-- user_tweets_page --
 -- One user's tweets, newest first: one range of tweets_user_id_created_at_idx.
 select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
        p.username, p.full_name, p.avatar_url,
@@ -63,7 +63,7 @@ join public.profiles as p on p.id = t.user_id
 left join public.tweet_counters as c on c.tweet_id = t.id
 order by t.created_at desc, t.id desc;
 
--- name: timeline_page --
+-- timeline_page --
 -- The caller's own tweets and those of everyone they follow: at most `limit` (created_at, id) pairs
 -- from each author's index range (LATERAL, index-only once vacuumed), merged, and only the page's
 -- rows read from the table; the cost follows the number of followees, not the number of tweets.
@@ -94,7 +94,7 @@ join public.profiles as p on p.id = t.user_id
 left join public.tweet_counters as c on c.tweet_id = t.id
 order by t.created_at desc, t.id desc;
 
--- name: like_tweet --
+-- like_tweet --
 -- Like a tweet as the caller, idempotently; returns the like, new or existing.
 with inserted as (
   insert into public.likes (user_id, tweet_id) values (%(user_id)s, %(tweet_id)s)
@@ -106,11 +106,11 @@ union all
 select user_id, tweet_id, created_at from public.likes
 where user_id = %(user_id)s and tweet_id = %(tweet_id)s;
 
--- name: unlike_tweet --
+-- unlike_tweet --
 -- Take back the caller's like, if any.
 delete from public.likes where user_id = %(user_id)s and tweet_id = %(tweet_id)s;
 
--- name: claim_idempotency_key --
+-- claim_idempotency_key --
 -- Take an Idempotency-Key for the caller: new, or older than 24 hours. A concurrent request with
 -- the same key waits here on the primary key until the first one commits, then gets no row.
 insert into public.idempotency_keys (user_id, key) values (%(user_id)s, %(key)s)
@@ -118,12 +118,12 @@ on conflict (user_id, key) do update set tweet_id = null, created_at = now()
   where public.idempotency_keys.created_at < now() - interval '24 hours'
 returning true as claimed;
 
--- name: remember_idempotent_tweet --
+-- remember_idempotent_tweet --
 -- Record which tweet a claimed key created.
 update public.idempotency_keys set tweet_id = %(tweet_id)s
 where user_id = %(user_id)s and key = %(key)s;
 
--- name: idempotent_tweet --
+-- idempotent_tweet --
 -- The tweet a key created within the last 24 hours (null when that tweet was deleted since).
 select tweet_id from public.idempotency_keys
 where user_id = %(user_id)s and key = %(key)s;

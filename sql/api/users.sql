@@ -1,6 +1,6 @@
 -- Queries behind /users and /me. Counters are the consumer's; a user it has not counted yet has 0.
 
--- name: profile_by_username --
+-- profile_by_username --
 -- A profile with its counters, found by username ignoring case (profiles_username_unique).
 select p.id, p.username, p.full_name, p.avatar_url, p.created_at, p.updated_at,
        coalesce(c.tweet_count, 0) as tweet_count,
@@ -10,7 +10,7 @@ from public.profiles as p
 left join public.profile_counters as c on c.user_id = p.id
 where lower(p.username) = lower(%(username)s);
 
--- name: profile_by_id --
+-- profile_by_id --
 -- A profile with its counters, by user id.
 select p.id, p.username, p.full_name, p.avatar_url, p.created_at, p.updated_at,
        coalesce(c.tweet_count, 0) as tweet_count,
@@ -20,11 +20,11 @@ from public.profiles as p
 left join public.profile_counters as c on c.user_id = p.id
 where p.id = %(user_id)s;
 
--- name: user_id_by_username --
+-- user_id_by_username --
 -- The id behind a username, ignoring case.
 select id from public.profiles where lower(username) = lower(%(username)s);
 
--- name: upsert_profile --
+-- upsert_profile --
 -- Create or replace the caller's profile (PUT semantics: omitted fields become null).
 insert into public.profiles (id, username, full_name, avatar_url)
 values (%(user_id)s, %(username)s, %(full_name)s, %(avatar_url)s)
@@ -32,7 +32,7 @@ on conflict (id) do update
   set username = excluded.username, full_name = excluded.full_name,
       avatar_url = excluded.avatar_url, updated_at = now();
 
--- name: follow --
+-- follow --
 -- Follow a user as the caller, idempotently; returns the follow, new or existing.
 with inserted as (
   insert into public.follows (follower_id, followee_id) values (%(follower_id)s, %(followee_id)s)
@@ -44,6 +44,6 @@ union all
 select follower_id, followee_id, created_at from public.follows
 where follower_id = %(follower_id)s and followee_id = %(followee_id)s;
 
--- name: unfollow --
+-- unfollow --
 -- Stop following a user, if the caller did.
 delete from public.follows where follower_id = %(follower_id)s and followee_id = %(followee_id)s;
