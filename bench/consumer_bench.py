@@ -5,10 +5,14 @@ On one embedded server of its own, with PostgreSQL's durable defaults (fsync on)
 1. inserts/s into `tweets` (pgbench, single-row transactions) without an insert NOTIFY, with
    pgmq's throttled one (10 ms as migrated, and 100 ms), with our fallback trigger for pgmq 1.5.1,
    and with a NOTIFY on every insert, the variants alternating round by round;
-2. the rate of bare `pgmq.read` + `pgmq.delete` (same batch size, one transaction per batch) over
-   a backlog of 50,000 `tweet.created` messages, then the real `python -m consumer run --drain` over
-   the same backlog (mentions and hashtags in every tweet), and the ratio; peak resident memory of
-   the consumer for a backlog of 5,000 and of 50,000;
+2. the rate of bare `pgmq.read` + `pgmq.delete` (same batch size, the consumer's session settings,
+   one transaction per batch, one connection) over a copy of a backlog of 50,000 `tweet.created`
+   messages, then the real `python -m consumer run --drain` over the backlog itself (mentions and
+   hashtags in every tweet) with 1 to 3 worker threads (CONSUMER_CONCURRENCY) and with 2
+   processes, and the ratio, the bare rate measured again beside every drain (other work on the
+   machine moves both alike). A drain is timed from the consumer's "consumer started" log line to
+   its "consumer stopped", as the bare loop is timed, and also with the process start (about 0.3 s);
+   peak resident memory of the consumer for 5,000 and 50,000 messages;
 3. end-to-end latency from the start of a tweet's creation to its committed, visible notification
    at a steady 200 tweets/s, p50 and p99: through `POST /tweets` on the Procfile's web process, and
    with SQL as the author (the role and claims the API sets), without HTTP.
@@ -30,6 +34,7 @@ import tempfile
 import threading
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
@@ -37,15 +42,25 @@ import jwt
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
+from consumer.queries import query
 from migrations import embedded
 from migrations.runner import migrate
+from migrations.settings import Settings
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 BACKLOG_MESSAGES = 50_000
 SMALL_BACKLOG_MESSAGES = 5_000
-# The default CONSUMER_BATCH_SIZE, and a larger one; the bare queue runs with the same batch sizes.
-BATCH_SIZES = (100, 500)
 DEFAULT_BATCH_SIZE = 100
+DEFAULT_CONCURRENCY = Settings().consumer_concurrency
+# Drains measured: (CONSUMER_BATCH_SIZE, processes, CONSUMER_CONCURRENCY); the bare queue runs with
+# the same batch size beside each.
+DRAINS = (
+    (DEFAULT_BATCH_SIZE, 1, 1),
+    (DEFAULT_BATCH_SIZE, 1, 2),
+    (DEFAULT_BATCH_SIZE, 1, 3),
+    (DEFAULT_BATCH_SIZE, 2, DEFAULT_CONCURRENCY),
+    (500, 1, DEFAULT_CONCURRENCY),
+)
 MENTIONED_USERS = 200
 LATENCY_INSERTS_PER_SECOND = 200
 LATENCY_DURATION_SECONDS = 15
@@ -122,6 +137,9 @@ def bare_queue_rate(url: str, batch_size: int) -> float:
         connection.execute("select pgmq.send_batch('bare', array(select message from pgmq.q_events))")
         connection.execute("analyze pgmq.q_bare")
     with psycopg.connect(url) as connection:
+        # The consumer's session settings (asynchronous commit above all), so that only the work differs.
+        connection.execute(query("configure_session"))
+        connection.commit()
         started, handled = time.perf_counter(), 0
         while True:
             ids = [row[0] for row in connection.execute(
@@ -138,19 +156,26 @@ def bare_queue_rate(url: str, batch_size: int) -> float:
     return handled / elapsed
 
 
-def consumer_environment(url: str, batch_size: int) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": url, "CONSUMER_BATCH_SIZE": str(batch_size)}
+def consumer_environment(url: str, batch_size: int, concurrency: int = DEFAULT_CONCURRENCY) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": url, "CONSUMER_BATCH_SIZE": str(batch_size),
+            "CONSUMER_CONCURRENCY": str(concurrency)}
 
 
-def drain_with_consumers(url: str, batch_size: int, processes: int) -> tuple[float, float]:
-    """Run `processes` x `python -m consumer run --drain` to completion: (events/s, peak RSS in MB)."""
+def drain_with_consumers(url: str, batch_size: int, processes: int,
+                         concurrency: int = DEFAULT_CONCURRENCY) -> tuple[float, float, float]:
+    """Run `processes` x `python -m consumer run --drain` to completion.
+
+    Returns (events/s from the first "consumer started" log line to the last "consumer stopped",
+    the way the bare rate is timed; events/s including process start; peak RSS in MB).
+    """
     with psycopg.connect(url, autocommit=True) as connection:
         backlog = connection.execute("select count(*) from pgmq.q_events").fetchone()[0]
     started = time.perf_counter()
+    logs = [tempfile.TemporaryFile() for _ in range(processes)]
     consumers = [
         subprocess.Popen([sys.executable, "-m", "consumer", "run", "--drain"], cwd=REPOSITORY,
-                         env=consumer_environment(url, batch_size), stderr=subprocess.DEVNULL)
-        for _ in range(processes)
+                         env=consumer_environment(url, batch_size, concurrency), stderr=log)
+        for log in logs
     ]
     peak_resident_megabytes = 0.0
     for consumer in consumers:
@@ -165,7 +190,21 @@ def drain_with_consumers(url: str, batch_size: int, processes: int) -> tuple[flo
         left = connection.execute("select count(*) from pgmq.q_events").fetchone()[0]
     if left:
         raise RuntimeError(f"{left} messages left after the drain")
-    return backlog / elapsed, peak_resident_megabytes
+    return backlog / draining_seconds(logs), backlog / elapsed, peak_resident_megabytes
+
+
+def draining_seconds(logs: list) -> float:
+    """Seconds from the first consumer's "consumer started" log line to the last one's "consumer stopped"."""
+    started, stopped = [], []
+    for log in logs:
+        log.seek(0)
+        for line in log.read().decode().splitlines():
+            record = json.loads(line)
+            moments = {"consumer started": started, "consumer stopped": stopped}.get(record["message"])
+            if moments is not None:
+                moments.append(datetime.fromisoformat(record["time"]))
+        log.close()
+    return (max(stopped) - min(started)).total_seconds()
 
 
 def send_paced(send: Callable[[int], uuid.UUID], started_at: dict, stop: threading.Event) -> None:
@@ -357,20 +396,18 @@ def report_drain(url: str) -> None:
     """Print drain rates beside the bare queue's, and peak memory for a small and a large backlog."""
     reset(url)
     insert_backlog(url, SMALL_BACKLOG_MESSAGES)
-    rate, small_memory = drain_with_consumers(url, DEFAULT_BATCH_SIZE, 1)
-    print(f"backlog {SMALL_BACKLOG_MESSAGES}, batch {DEFAULT_BATCH_SIZE}, 1 consumer: {rate:6.0f} events/s,"
-          f" peak RSS {small_memory:.1f} MB", flush=True)
-    for batch_size in BATCH_SIZES:
-        bare = None
-        for processes in (1, 2):
-            reset(url)
-            insert_backlog(url, BACKLOG_MESSAGES)
-            if bare is None:
-                bare = bare_queue_rate(url, batch_size)
-            rate, memory = drain_with_consumers(url, batch_size, processes)
-            print(f"backlog {BACKLOG_MESSAGES}, batch {batch_size}, {processes} consumer(s): {rate:6.0f} events/s"
-                  f" = {rate / bare:.2f} x bare pgmq.read + pgmq.delete ({bare:.0f} messages/s),"
-                  f" peak RSS {memory:.1f} MB", flush=True)
+    rate, _, small_memory = drain_with_consumers(url, DEFAULT_BATCH_SIZE, 1)
+    print(f"backlog {SMALL_BACKLOG_MESSAGES}, batch {DEFAULT_BATCH_SIZE}, 1 consumer x {DEFAULT_CONCURRENCY}"
+          f" threads: {rate:6.0f} events/s, peak RSS {small_memory:.1f} MB", flush=True)
+    for batch_size, processes, concurrency in DRAINS:
+        reset(url)
+        insert_backlog(url, BACKLOG_MESSAGES)
+        bare = bare_queue_rate(url, batch_size)
+        rate, rate_with_start, memory = drain_with_consumers(url, batch_size, processes, concurrency)
+        print(f"backlog {BACKLOG_MESSAGES}, batch {batch_size}, {processes} consumer(s) x {concurrency} threads:"
+              f" {rate:6.0f} events/s = {rate / bare:.2f} x bare pgmq.read + pgmq.delete ({bare:.0f} messages/s);"
+              f" with process start {rate_with_start:.0f} events/s = {rate_with_start / bare:.2f} x bare;"
+              f" peak RSS {memory:.1f} MB", flush=True)
 
 
 def report_latency(url: str, author_id: str) -> None:
@@ -400,7 +437,7 @@ def main() -> None:
     try:
         url = embedded.server(data_directory).get_uri()
         author_id = prepare(url)
-        print(f"cores: {os.cpu_count()}; PostgreSQL defaults (fsync on); drain rates include process start",
+        print(f"cores: {os.cpu_count()}; PostgreSQL defaults (fsync on)",
               flush=True)
         report_write_path(url, author_id, root)
         report_drain(url)

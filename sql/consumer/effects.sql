@@ -2,12 +2,14 @@
 -- on. psycopg prepares them, and their generic plans look ids up by index in large tables, where
 -- a custom plan may hash a whole table. Rows are written in key order, so that two consumers
 -- writing the same keys (a like, an unlike and a like again) wait for one another, not deadlock.
+-- The arrays go in binary (`%(name)b`): psycopg's text form checks every element for quoting,
+-- which made a quarter of the consumer's own CPU time (3.7 against 2.7 s per 50,000 events).
 
 -- insert_mention_notifications --
 -- Notify each mentioned existing user (matched ignoring case) of a tweet that still exists, never its author.
 insert into public.notifications (recipient_id, type, actor_id, tweet_id)
 select profile.id, 'mention', mention.actor_id, mention.tweet_id
-from unnest(%(tweet_ids)s::uuid[], %(actor_ids)s::uuid[], %(usernames)s::text[])
+from unnest(%(tweet_ids)b::uuid[], %(actor_ids)b::uuid[], %(usernames)b::text[])
   as mention(tweet_id, actor_id, username)
 join public.profiles as profile on lower(profile.username) = lower(mention.username)
 where profile.id <> mention.actor_id
@@ -20,7 +22,7 @@ on conflict do nothing;
 -- Notify the author of the replied-to tweet of a reply that still exists, unless they replied to themselves.
 insert into public.notifications (recipient_id, type, actor_id, tweet_id)
 select parent.user_id, 'reply', reply.actor_id, reply.tweet_id
-from unnest(%(tweet_ids)s::uuid[], %(actor_ids)s::uuid[], %(parent_ids)s::uuid[])
+from unnest(%(tweet_ids)b::uuid[], %(actor_ids)b::uuid[], %(parent_ids)b::uuid[])
   as reply(tweet_id, actor_id, parent_id)
 join public.tweets as parent on parent.id = reply.parent_id
 where parent.user_id <> reply.actor_id
@@ -33,7 +35,7 @@ on conflict do nothing;
 -- Notify the author of a liked tweet that still exists, unless they liked their own.
 insert into public.notifications (recipient_id, type, actor_id, tweet_id)
 select tweet.user_id, 'like', liked.actor_id, liked.tweet_id
-from unnest(%(tweet_ids)s::uuid[], %(actor_ids)s::uuid[]) as liked(tweet_id, actor_id)
+from unnest(%(tweet_ids)b::uuid[], %(actor_ids)b::uuid[]) as liked(tweet_id, actor_id)
 join public.tweets as tweet on tweet.id = liked.tweet_id
 where tweet.user_id <> liked.actor_id
   and exists (select from public.profiles where profiles.id = liked.actor_id)
@@ -44,7 +46,7 @@ on conflict do nothing;
 -- Notify the followed user, when both users still exist; a re-follow adds nothing (one per pair).
 insert into public.notifications (recipient_id, type, actor_id, tweet_id)
 select followed.followee_id, 'follow', followed.follower_id, null
-from unnest(%(follower_ids)s::uuid[], %(followee_ids)s::uuid[]) as followed(follower_id, followee_id)
+from unnest(%(follower_ids)b::uuid[], %(followee_ids)b::uuid[]) as followed(follower_id, followee_id)
 where followed.follower_id <> followed.followee_id
   and exists (select from public.profiles where profiles.id = followed.followee_id)
   and exists (select from public.profiles where profiles.id = followed.follower_id)
@@ -55,8 +57,8 @@ on conflict do nothing;
 -- Add tweet, follower and following deltas to existing profiles' counters, in user id order (no deadlocks).
 insert into public.profile_counters as counter (user_id, tweet_count, follower_count, following_count)
 select delta.user_id, delta.tweets, delta.followers, delta.following
-from unnest(%(user_ids)s::uuid[], %(tweet_deltas)s::bigint[], %(follower_deltas)s::bigint[],
-            %(following_deltas)s::bigint[]) as delta(user_id, tweets, followers, following)
+from unnest(%(user_ids)b::uuid[], %(tweet_deltas)b::bigint[], %(follower_deltas)b::bigint[],
+            %(following_deltas)b::bigint[]) as delta(user_id, tweets, followers, following)
 where exists (select from public.profiles where profiles.id = delta.user_id)
 order by delta.user_id
 on conflict (user_id) do update
@@ -68,7 +70,7 @@ set tweet_count = counter.tweet_count + excluded.tweet_count,
 -- Add like deltas to existing tweets' counters, in tweet id order (no deadlocks).
 insert into public.tweet_counters as counter (tweet_id, like_count)
 select delta.tweet_id, delta.likes
-from unnest(%(tweet_ids)s::uuid[], %(like_deltas)s::bigint[]) as delta(tweet_id, likes)
+from unnest(%(tweet_ids)b::uuid[], %(like_deltas)b::bigint[]) as delta(tweet_id, likes)
 where exists (select from public.tweets where tweets.id = delta.tweet_id)
 order by delta.tweet_id
 on conflict (tweet_id) do update
@@ -81,8 +83,8 @@ select hour, tag, sum(delta)
 from (
   select distinct tagged.tweet_id, date_trunc('hour', tagged.created_at) as hour,
          lower(tagged.tag) as tag, tagged.delta
-  from unnest(%(tweet_ids)s::uuid[], %(created_ats)s::timestamptz[], %(tags)s::text[],
-              %(deltas)s::bigint[]) as tagged(tweet_id, created_at, tag, delta)
+  from unnest(%(tweet_ids)b::uuid[], %(created_ats)b::timestamptz[], %(tags)b::text[],
+              %(deltas)b::bigint[]) as tagged(tweet_id, created_at, tag, delta)
 ) as distinct_tags
 group by hour, tag
 order by hour, tag

@@ -9,8 +9,9 @@ from pgmq.read(
 
 -- delete_messages --
 -- Delete messages, returning the ids this transaction deleted (a message deleted by another consumer is not among them).
+-- The ids go as a binary array, as the effects' arrays do (effects.sql).
 select deleted_id
-from pgmq.delete(queue_name => %(queue_name)s::text, msg_ids => %(msg_ids)s::bigint[]) as deleted_id;
+from pgmq.delete(queue_name => %(queue_name)s::text, msg_ids => %(msg_ids)b::bigint[]) as deleted_id;
 
 -- delay_message --
 -- Hide a message for `delay_seconds` from now (its next attempt).

@@ -8,8 +8,13 @@ import time
 
 import requests
 
+from migrations.settings import Settings
 from tests.helpers.consumer_process import wait_for
 from tests.helpers.fixtures import create_user
+
+# Worker threads per consumer process (CONSUMER_CONCURRENCY, from the environment the processes
+# inherit, else the default): each has its own two connections.
+CONCURRENCY = Settings.from_environment().consumer_concurrency
 
 MENTION_TWEET = "hey @bob and @Carol #burst #Tag{n}"
 
@@ -70,7 +75,7 @@ def test_two_consumers_share_a_backlog_without_duplicate_effects(postgresql, ali
     tweets = 3000
     first, second = consumers(CONSUMER_BATCH_SIZE="50"), consumers(CONSUMER_BATCH_SIZE="50")
     # Both listening before the backlog arrives, so that neither can drain it alone before the other starts.
-    wait_for(lambda: listening_consumers(postgresql) == 2, 30, "two listening consumers")
+    wait_for(lambda: listening_consumers(postgresql) == 2 * CONCURRENCY, 30, "two listening consumers")
     insert_mention_tweets(postgresql, alice, tweets)
     wait_for(lambda: scalar(postgresql, "select count(*) from pgmq.q_events") == 0, 90, "an empty queue")
     assert first.terminate() == 0 and second.terminate() == 0
@@ -78,6 +83,18 @@ def test_two_consumers_share_a_backlog_without_duplicate_effects(postgresql, ali
     processed = [processed_count(process.log()) for process in (first, second)]
     assert sum(processed) == tweets
     assert min(processed) > 0, f"one consumer did all the work: {processed}"
+
+
+def test_the_workers_of_one_process_share_a_backlog_without_duplicate_effects(postgresql, alice, bob, consumers):
+    create_user(postgresql, "carol")
+    tweets = 3000
+    consumer = consumers(CONSUMER_BATCH_SIZE="20", CONSUMER_CONCURRENCY="3")
+    wait_for(lambda: listening_consumers(postgresql) == 3, 30, "three listening workers")
+    insert_mention_tweets(postgresql, alice, tweets)
+    wait_for(lambda: scalar(postgresql, "select count(*) from pgmq.q_events") == 0, 90, "an empty queue")
+    assert consumer.terminate() == 0
+    assert_exactly_once(postgresql, alice, tweets)
+    assert processed_count(consumer.log()) == tweets
 
 
 def listening_consumers(connection) -> int:
@@ -185,10 +202,10 @@ def test_a_second_sigterm_exits_at_once_and_the_batch_comes_back(postgresql, ali
 
 def test_the_consumer_reconnects_after_losing_its_connections(postgresql, alice, bob, consumers):
     consumer = consumers()
-    wait_for(lambda: listening_consumers(postgresql) == 1, 30, "a listening consumer")
+    wait_for(lambda: listening_consumers(postgresql) == CONCURRENCY, 30, "a listening consumer")
     terminated = scalar(postgresql, "select count(pg_terminate_backend(pid)) from pg_stat_activity"
                                     " where datname = current_database() and pid <> pg_backend_pid()")
-    assert terminated == 2  # its working connection and its listening one
+    assert terminated == 2 * CONCURRENCY  # each worker's working connection and its listening one
     insert_mention_tweets(postgresql, alice, 1)
     wait_for(lambda: scalar(postgresql, "select count(*) from public.notifications") == 1, 30, "a notification")
     assert consumer.process.poll() is None
