@@ -16,7 +16,8 @@ import jwt
 import pytest
 import requests
 
-from tests.helpers.web import TEST_JWT_SECRET, free_port, wait_until
+from tests.helpers.waiting import free_port, wait_until
+from tests.helpers.web import TEST_JWT_SECRET
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 VIRTUALENV_BIN = Path(sys.executable).parent

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers.waiting import free_port
+
 from consumer.worker import Worker
 from migrations.settings import Settings
 from tests.helpers.consumer_process import TEST_ENVIRONMENT, ConsumerProcess
@@ -43,8 +45,4 @@ def consumers(database_url):
 @pytest.fixture
 def unused_port() -> int:
     """A TCP port nobody listens on right now."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return free_port()

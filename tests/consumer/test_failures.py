@@ -8,7 +8,8 @@ import requests
 from psycopg.types.json import Jsonb
 
 from tests.consumer.test_process import insert_mention_tweets, scalar
-from tests.helpers.consumer_process import run_command, wait_for
+from tests.helpers.consumer_process import run_command
+from tests.helpers.waiting import wait_until
 from tests.helpers.fixtures import create_user
 
 INJECT_FAULT = """
@@ -48,7 +49,7 @@ def test_poison_messages_are_dead_lettered_at_once_while_the_rest_flow(postgresq
     ]
     insert_mention_tweets(postgresql, alice, 50)
     consumer = consumers(CONSUMER_BATCH_SIZE="100")
-    wait_for(lambda: scalar(postgresql, "select count(*) from pgmq.q_events") == 0, 30, "an empty queue")
+    wait_until(lambda: scalar(postgresql, "select count(*) from pgmq.q_events") == 0, 30, "an empty queue")
     assert scalar(postgresql, "select count(*) from public.notifications") == 100
     dead = postgresql.execute("select msg_id, attempts, last_error from public.dead_letters order by msg_id").fetchall()
     postgresql.commit()
@@ -66,14 +67,14 @@ def test_a_fault_for_a_while_is_retried_until_it_succeeds(postgresql, alice, bob
     insert_plain_tweets(postgresql, alice, 30)
     consumer = consumers(CONSUMER_MAX_ATTEMPTS="50")
     # The tweets without mentions flow while those with mentions fail and wait for their retries.
-    wait_for(lambda: tweet_count(postgresql, alice) == 30, 30, "the plain tweets to be counted")
-    wait_for(lambda: (scalar(postgresql, "select min(attempts) from public.event_failures") or 0) >= 2, 30,
+    wait_until(lambda: tweet_count(postgresql, alice) == 30, 30, "the plain tweets to be counted")
+    wait_until(lambda: (scalar(postgresql, "select min(attempts) from public.event_failures") or 0) >= 2, 30,
              "two failed attempts of each mention tweet")
     assert scalar(postgresql, "select count(*) from public.event_failures") == 20
     assert scalar(postgresql, "select count(*) from pgmq.q_events") == 20
     assert "injected fault" in scalar(postgresql, "select min(last_error) from public.event_failures")
     execute_and_commit(postgresql, REMOVE_FAULT)
-    wait_for(lambda: scalar(postgresql, "select count(*) from pgmq.q_events") == 0, 30, "an empty queue")
+    wait_until(lambda: scalar(postgresql, "select count(*) from pgmq.q_events") == 0, 30, "an empty queue")
     assert scalar(postgresql, "select count(*) from public.notifications") == 20
     assert tweet_count(postgresql, alice) == 50
     assert scalar(postgresql, "select count(*) from public.event_failures") == 0
@@ -89,7 +90,7 @@ def test_a_fault_for_good_dead_letters_then_replay_succeeds(
     insert_plain_tweets(postgresql, alice, 5)
     # CONSUMER_MAX_ATTEMPTS=3 in the tests' environment: two retries each, then the dead letters.
     consumer = consumers(CONSUMER_METRICS_PORT=str(unused_port))
-    wait_for(lambda: scalar(postgresql, "select count(*) from public.dead_letters") == 5, 30, "5 dead letters")
+    wait_until(lambda: scalar(postgresql, "select count(*) from public.dead_letters") == 5, 30, "5 dead letters")
     metrics = requests.get(f"http://127.0.0.1:{unused_port}/metrics", timeout=5).text
     assert "consumer_events_retried_total 10.0" in metrics
     assert "consumer_events_dead_lettered_total 5.0" in metrics
@@ -107,7 +108,7 @@ def test_a_fault_for_good_dead_letters_then_replay_succeeds(
     replayed = run_command(database_url, "replay", "--all")
     assert replayed.returncode == 0, replayed.stderr
     assert replayed.stdout.count("replayed as message") == 5
-    wait_for(lambda: scalar(postgresql, "select count(*) from public.notifications") == 5, 30, "notifications")
+    wait_until(lambda: scalar(postgresql, "select count(*) from public.notifications") == 5, 30, "notifications")
     assert tweet_count(postgresql, alice) == 10
     assert scalar(postgresql, "select count(*) from public.dead_letters") == 0
     assert scalar(postgresql, "select count(*) from public.event_failures") == 0

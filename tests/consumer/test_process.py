@@ -9,7 +9,7 @@ import time
 import requests
 
 from migrations.settings import Settings
-from tests.helpers.consumer_process import wait_for
+from tests.helpers.waiting import wait_until
 from tests.helpers.fixtures import create_user
 
 # Worker threads per consumer process (CONSUMER_CONCURRENCY, from the environment the processes
@@ -56,7 +56,7 @@ def test_sigkill_again_and_again_during_a_burst_loses_and_repeats_nothing(postgr
         consumer = consumers(CONSUMER_BATCH_SIZE="10")
         already = scalar(postgresql, "select count(*) from public.notifications")
         # Kill it while it is busy: once it has committed something in this round.
-        wait_for(lambda: scalar(postgresql, "select count(*) from public.notifications") > already + 20,
+        wait_until(lambda: scalar(postgresql, "select count(*) from public.notifications") > already + 20,
                  30, f"progress in round {round_number}")
         consumer.kill()
         # Messages it had read and not yet deleted: the kill landed mid-batch.
@@ -65,7 +65,7 @@ def test_sigkill_again_and_again_during_a_burst_loses_and_repeats_nothing(postgr
     assert interrupted_work > 0, "no kill landed while a batch was in hand"
     consumer = consumers()
     total = tweets_per_round * rounds
-    wait_for(lambda: scalar(postgresql, "select count(*) from pgmq.q_events") == 0, 60, "an empty queue")
+    wait_until(lambda: scalar(postgresql, "select count(*) from pgmq.q_events") == 0, 60, "an empty queue")
     assert consumer.terminate() == 0
     assert_exactly_once(postgresql, alice, total)
 
@@ -75,9 +75,9 @@ def test_two_consumers_share_a_backlog_without_duplicate_effects(postgresql, ali
     tweets = 3000
     first, second = consumers(CONSUMER_BATCH_SIZE="50"), consumers(CONSUMER_BATCH_SIZE="50")
     # Both listening before the backlog arrives, so that neither can drain it alone before the other starts.
-    wait_for(lambda: listening_consumers(postgresql) == 2 * CONCURRENCY, 30, "two listening consumers")
+    wait_until(lambda: listening_consumers(postgresql) == 2 * CONCURRENCY, 30, "two listening consumers")
     insert_mention_tweets(postgresql, alice, tweets)
-    wait_for(lambda: scalar(postgresql, "select count(*) from pgmq.q_events") == 0, 90, "an empty queue")
+    wait_until(lambda: scalar(postgresql, "select count(*) from pgmq.q_events") == 0, 90, "an empty queue")
     assert first.terminate() == 0 and second.terminate() == 0
     assert_exactly_once(postgresql, alice, tweets)
     processed = [processed_count(process.log()) for process in (first, second)]
@@ -89,9 +89,9 @@ def test_the_workers_of_one_process_share_a_backlog_without_duplicate_effects(po
     create_user(postgresql, "carol")
     tweets = 3000
     consumer = consumers(CONSUMER_BATCH_SIZE="20", CONSUMER_CONCURRENCY="3")
-    wait_for(lambda: listening_consumers(postgresql) == 3, 30, "three listening workers")
+    wait_until(lambda: listening_consumers(postgresql) == 3, 30, "three listening workers")
     insert_mention_tweets(postgresql, alice, tweets)
-    wait_for(lambda: scalar(postgresql, "select count(*) from pgmq.q_events") == 0, 90, "an empty queue")
+    wait_until(lambda: scalar(postgresql, "select count(*) from pgmq.q_events") == 0, 90, "an empty queue")
     assert consumer.terminate() == 0
     assert_exactly_once(postgresql, alice, tweets)
     assert processed_count(consumer.log()) == tweets
@@ -118,7 +118,7 @@ def test_sigterm_finishes_the_batch_in_hand_and_exits_zero(postgresql, alice, bo
     create_user(postgresql, "carol")
     insert_mention_tweets(postgresql, alice, 2000)
     consumer = consumers(CONSUMER_BATCH_SIZE="25")
-    wait_for(lambda: scalar(postgresql, "select count(*) from public.notifications") > 0, 30, "progress")
+    wait_until(lambda: scalar(postgresql, "select count(*) from public.notifications") > 0, 30, "progress")
     assert consumer.terminate() == 0
     # Each tweet is either fully processed or still queued: nothing half done, nothing lost.
     queued = scalar(postgresql, "select count(*) from pgmq.q_events")
@@ -131,7 +131,7 @@ def test_sigterm_finishes_the_batch_in_hand_and_exits_zero(postgresql, alice, bo
 
 def test_an_idle_consumer_exits_zero_on_sigterm(consumers):
     consumer = consumers()
-    wait_for(lambda: "consumer started" in consumer.log(), 30, "the consumer to start")
+    wait_until(lambda: "consumer started" in consumer.log(), 30, "the consumer to start")
     assert consumer.terminate() == 0
     assert "consumer stopped" in consumer.log()
 
@@ -139,12 +139,12 @@ def test_an_idle_consumer_exits_zero_on_sigterm(consumers):
 def test_a_new_tweet_is_noticed_at_once_not_at_the_next_poll(postgresql, alice, bob, consumers):
     consumer = consumers()
     insert_mention_tweets(postgresql, alice, 1)
-    wait_for(lambda: scalar(postgresql, "select count(*) from public.notifications") == 1, 30, "a first one")
+    wait_until(lambda: scalar(postgresql, "select count(*) from public.notifications") == 1, 30, "a first one")
     latencies = []
     for n in range(1, 6):
         started = time.monotonic()
         insert_mention_tweets(postgresql, alice, 1, first=n)
-        wait_for(lambda: scalar(postgresql, "select count(*) from public.notifications") == n + 1, 5,
+        wait_until(lambda: scalar(postgresql, "select count(*) from public.notifications") == n + 1, 5,
                  f"notification {n}")
         latencies.append(time.monotonic() - started)
     # Polling alone (once a second) would make the median about half a second.
@@ -155,8 +155,8 @@ def test_a_new_tweet_is_noticed_at_once_not_at_the_next_poll(postgresql, alice, 
 def test_metrics_count_processed_messages(postgresql, alice, bob, consumers, unused_port):
     consumer = consumers(CONSUMER_METRICS_PORT=str(unused_port))
     insert_mention_tweets(postgresql, alice, 3)
-    wait_for(lambda: scalar(postgresql, "select count(*) from pgmq.q_events") == 0, 30, "an empty queue")
-    text = wait_for(lambda: metrics_text(unused_port), 10, "the metrics endpoint")
+    wait_until(lambda: scalar(postgresql, "select count(*) from pgmq.q_events") == 0, 30, "an empty queue")
+    text = wait_until(lambda: metrics_text(unused_port), 10, "the metrics endpoint")
     assert 'consumer_events_processed_total{type="tweet.created"} 3.0' in text
     assert "consumer_event_lag_seconds_count 3.0" in text
     assert consumer.terminate() == 0
@@ -181,12 +181,12 @@ def test_a_second_sigterm_exits_at_once_and_the_batch_comes_back(postgresql, ali
     postgresql.commit()
     insert_mention_tweets(postgresql, alice, 1)
     consumer = consumers()
-    wait_for(lambda: scalar(postgresql, "select count(*) from pg_stat_activity"
+    wait_until(lambda: scalar(postgresql, "select count(*) from pg_stat_activity"
                                         " where query like '%%insert into public.notifications%%'"
                                         " and wait_event = 'PgSleep'"), 30, "the consumer to hang")
     consumer.process.send_signal(signal.SIGTERM)
     # Two signals in quick succession can merge into one delivery: wait until the first is handled.
-    wait_for(lambda: "stopping after the batch in hand" in consumer.log(), 10, "the first signal's handling")
+    wait_until(lambda: "stopping after the batch in hand" in consumer.log(), 10, "the first signal's handling")
     assert consumer.process.poll() is None  # still finishing the batch in hand
     started = time.monotonic()
     consumer.process.send_signal(signal.SIGTERM)
@@ -197,17 +197,17 @@ def test_a_second_sigterm_exits_at_once_and_the_batch_comes_back(postgresql, ali
     postgresql.commit()
     assert scalar(postgresql, "select count(*) from pgmq.q_events") == 1
     consumers()
-    wait_for(lambda: scalar(postgresql, "select count(*) from public.notifications") == 1, 30, "the retry")
+    wait_until(lambda: scalar(postgresql, "select count(*) from public.notifications") == 1, 30, "the retry")
 
 
 def test_the_consumer_reconnects_after_losing_its_connections(postgresql, alice, bob, consumers):
     consumer = consumers()
-    wait_for(lambda: listening_consumers(postgresql) == CONCURRENCY, 30, "a listening consumer")
+    wait_until(lambda: listening_consumers(postgresql) == CONCURRENCY, 30, "a listening consumer")
     terminated = scalar(postgresql, "select count(pg_terminate_backend(pid)) from pg_stat_activity"
                                     " where datname = current_database() and pid <> pg_backend_pid()")
     assert terminated == 2 * CONCURRENCY  # each worker's working connection and its listening one
     insert_mention_tweets(postgresql, alice, 1)
-    wait_for(lambda: scalar(postgresql, "select count(*) from public.notifications") == 1, 30, "a notification")
+    wait_until(lambda: scalar(postgresql, "select count(*) from public.notifications") == 1, 30, "a notification")
     assert consumer.process.poll() is None
     assert "database error, reconnecting" in consumer.log()
     assert consumer.terminate() == 0

@@ -7,9 +7,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-from typing import Callable
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 # Fast enough for tests: a crashed consumer's messages come back after 2 s, retries after 1 s.
@@ -19,7 +17,6 @@ TEST_ENVIRONMENT = {
     "CONSUMER_BACKOFF_CAP_SECONDS": "1",
     "CONSUMER_MAX_ATTEMPTS": "3",
 }
-WAIT_STEP_SECONDS = 0.05
 
 
 class ConsumerProcess:
@@ -62,15 +59,3 @@ def run_command(database_url: str, *arguments: str) -> subprocess.CompletedProce
         [sys.executable, "-m", "consumer", *arguments],
         cwd=REPOSITORY, env=variables, capture_output=True, text=True, timeout=60,
     )
-
-
-def wait_for(condition: Callable[[], object], timeout_seconds: float, what: str) -> object:
-    """Poll `condition` until it returns something true, or fail naming `what` after the deadline."""
-    deadline = time.monotonic() + timeout_seconds
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_seconds} s waiting for {what}")
-        time.sleep(WAIT_STEP_SECONDS)

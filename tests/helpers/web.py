@@ -11,39 +11,19 @@ import dataclasses
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
+from tests.helpers.waiting import free_port, wait_until
+
 REPOSITORY = Path(__file__).resolve().parents[2]
 START_DEADLINE_SECONDS = 30.0
 STOP_DEADLINE_SECONDS = 10.0
-POLL_INTERVAL_SECONDS = 0.05
 TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until(condition, deadline_seconds: float, what: str):
-    """Poll `condition` until it returns something truthy, failing after the deadline."""
-    deadline = time.monotonic() + deadline_seconds
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {deadline_seconds} s waiting for {what}")
-        time.sleep(POLL_INTERVAL_SECONDS)
 
 
 @dataclasses.dataclass
