@@ -26,6 +26,9 @@ threads = _settings.web_threads
 keepalive = 5
 timeout = 30
 graceful_timeout = 10
+# No runtime control socket: nothing here uses gunicornc, and its one default path per user
+# (~/.gunicorn/gunicorn.ctl) would be fought over by every gunicorn on the machine, tests included.
+control_socket_disable = True
 # One JSON line per request comes from the application itself (api.request_log).
 accesslog = None
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import hmac
 import json
 import threading
 import time
+import types
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -170,3 +172,26 @@ def test_hs256_tokens_still_work_alongside_jwks(jwks_client, alice):
 
 def test_a_token_for_a_user_without_profile_gets_404_on_me(client):
     assert_problem(client.get("/me", headers=bearer(make_token(uuid.uuid4()))), 404)
+
+
+def test_a_remembered_token_is_refused_once_it_expires(client, alice, monkeypatch):
+    # Verified once, then remembered: `exp` (with its leeway) still ends it.
+    headers = bearer(make_token(alice, exp=int(time.time()) + 60))
+    assert client.get("/me", headers=headers).status_code == 200
+    later = time.time() + 60 + 31  # past exp and its 30 s of leeway, for the cache and for PyJWT
+
+    class Later(datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.datetime.fromtimestamp(later, tz)
+
+    monkeypatch.setattr("api.auth.time", types.SimpleNamespace(time=lambda: later, monotonic=time.monotonic))
+    monkeypatch.setattr("jwt.api_jwt.datetime", Later)
+    assert_problem(client.get("/me", headers=headers), 401)
+
+
+def test_a_refused_token_is_not_remembered(client, alice):
+    # Two requests with the same bad token: each is verified, and refused, on its own.
+    token = make_token(alice, secret="another-secret-that-is-long-enough-for-hs256-0123")
+    for _ in range(2):
+        assert_problem(client.get("/me", headers=bearer(token)), 401)
