@@ -6,9 +6,9 @@ The algorithm comes from our key, never from the token. A user token needs `exp`
 and `aud = authenticated`; the project's anon key (role `anon`, no `sub`) makes the caller anonymous.
 
 A client sends the same token with every request until it expires, and verifying it took about a
-tenth of the CPU time of a `POST /tweets` (PyJWT checks the token character by character), so a verified token's identity is remembered for VERIFIED_TOKEN_CACHE_SECONDS
-(`VerifiedTokens`): only tokens that passed verification, keyed by the whole token, and `exp` is
-checked again on every use. Nothing else can change: the HS256 secret is fixed for the process, the
+tenth of the CPU time of a `POST /tweets`, so a verified token's identity is remembered for
+VERIFIED_TOKEN_CACHE_SECONDS (`VerifiedTokens`): only tokens that passed verification, keyed by the
+whole token, and `exp` is checked again on every use. Nothing else can change: the HS256 secret is fixed for the process, the
 JWKS keys are cached longer than this anyway, and `nbf`/`iat` only become more valid with time.
 """
 
