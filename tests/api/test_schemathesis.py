@@ -28,7 +28,10 @@ def test_no_input_produces_a_server_error(web_factory, database_url, alice, tmp_
     command = [
         sys.executable, "-m", "schemathesis.cli", "run", server.url("/openapi.json"),
         "--checks", "not_a_server_error", "--max-examples", str(MAX_EXAMPLES),
-        "--max-time", str(TIME_BUDGET_SECONDS), "--seed", "20261124", "--workers", "2",
+        "--max-time", str(TIME_BUDGET_SECONDS), "--seed", "20261124",
+        # One worker: with two threads, schemathesis sometimes crashes in CPython 3.11's ast module
+        # ("AST constructor recursion depth mismatch"), an error of its own, not of the API.
+        "--workers", "1",
         "--header", f"Authorization: Bearer {make_token(alice)}", "--request-timeout", "10",
         "--suppress-health-check", "all",
     ]
