@@ -10,12 +10,14 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 from pytest_postgresql import factories
+from pytest_postgresql.janitor import DatabaseJanitor
 
 from migrations import embedded
 from migrations.runner import migrate
@@ -67,7 +69,29 @@ def load_migrations(host, port, user, dbname, password=None, **_):
 postgresql_template = factories.postgresql_noproc(
     dbname="chirp", load=[load_migrations], depends_on="postgres_server"
 )
-postgresql = factories.postgresql("postgresql_template")
+
+
+@pytest.fixture
+def postgresql(postgresql_template) -> psycopg.Connection:
+    """A connection, as the owner, to this test's own copy of the migrated template.
+
+    pytest-postgresql's `postgresql` factory, but with a name of its own per test: should a drop
+    fail (a process still connected under load), the next test does not find its name taken.
+    """
+    janitor = DatabaseJanitor(
+        user=postgresql_template.user, host=postgresql_template.host, port=postgresql_template.port,
+        dbname=f"test_{uuid.uuid4().hex[:16]}", template_dbname=postgresql_template.template_dbname,
+        maintenance_dbname=postgresql_template.maintenance_dbname, password=postgresql_template.password,
+    )
+    with janitor:
+        connection = psycopg.connect(
+            host=postgresql_template.host, port=postgresql_template.port,
+            user=postgresql_template.user, dbname=janitor.dbname,
+        )
+        try:
+            yield connection
+        finally:
+            connection.close()
 
 
 @pytest.fixture

@@ -38,8 +38,12 @@ def settings_for(database_url: str, **changes) -> Settings:
 
 
 @pytest.fixture
-def app_factory():
-    """Build apps with `app_factory(settings)`; their pools close at teardown."""
+def app_factory(postgresql):
+    """Build apps with `app_factory(settings)`; their pools close at teardown.
+
+    It asks for `postgresql` so that its teardown comes first: pools still open when the test
+    database is dropped would reconnect into the drop.
+    """
     apps = []
 
     def build(settings: Settings):

@@ -83,8 +83,11 @@ def start_web(database_url: str, log_path: Path, workers: int = 1, **environment
 
 
 @pytest.fixture
-def web_factory(tmp_path):
-    """Start gunicorns with `web_factory(database_url, **environment)`; all are stopped at teardown."""
+def web_factory(tmp_path, postgresql):
+    """Start gunicorns with `web_factory(database_url, **environment)`; all are stopped at teardown.
+
+    It asks for `postgresql` so that the gunicorns stop before the test database is dropped.
+    """
     servers: list[WebServer] = []
 
     def start(database_url: str, workers: int = 1, **environment: str) -> WebServer:
