@@ -30,7 +30,7 @@ def get_user(username: str):
     if not validation.USERNAME.fullmatch(username):
         raise NotFound("no such user")
     with caller_transaction(read_only=True) as connection:
-        row = connection.execute(QUERIES["profile_by_username"], {"username": username}).fetchone()
+        row = connection.execute(QUERIES["profile"], {"user_id": None, "username": username}).fetchone()
     if row is None:
         raise NotFound("no such user")
     return representations.profile(row)
@@ -51,7 +51,7 @@ def get_me():
     """The caller's own profile; 404 until they create it with PUT /me."""
     identity = require_user()
     with caller_transaction(read_only=True) as connection:
-        row = connection.execute(QUERIES["profile_by_id"], {"user_id": identity.user_id}).fetchone()
+        row = connection.execute(QUERIES["profile"], {"user_id": identity.user_id, "username": None}).fetchone()
     if row is None:
         raise NotFound("no profile yet: create it with PUT /me")
     return representations.profile(row)
@@ -76,7 +76,7 @@ def put_me():
             raise Conflict("username is taken") from None
         except database_errors.ForeignKeyViolation:
             raise UnprocessableContent("the token's user has no account") from None
-        row = connection.execute(QUERIES["profile_by_id"], {"user_id": identity.user_id}).fetchone()
+        row = connection.execute(QUERIES["profile"], {"user_id": identity.user_id, "username": None}).fetchone()
     return representations.profile(row)
 
 

@@ -1,24 +1,15 @@
 -- Queries behind /users and /me. Counters are the consumer's; a user it has not counted yet has 0.
 
--- profile_by_username --
--- A profile with its counters, found by username ignoring case (profiles_username_unique).
+-- profile --
+-- A profile with its counters, by `user_id` or by `username` ignoring case (the other one null):
+-- the primary key or profiles_username_unique.
 select p.id, p.username, p.full_name, p.avatar_url, p.created_at, p.updated_at,
        coalesce(c.tweet_count, 0) as tweet_count,
        coalesce(c.follower_count, 0) as follower_count,
        coalesce(c.following_count, 0) as following_count
 from public.profiles as p
 left join public.profile_counters as c on c.user_id = p.id
-where lower(p.username) = lower(%(username)s);
-
--- profile_by_id --
--- A profile with its counters, by user id.
-select p.id, p.username, p.full_name, p.avatar_url, p.created_at, p.updated_at,
-       coalesce(c.tweet_count, 0) as tweet_count,
-       coalesce(c.follower_count, 0) as follower_count,
-       coalesce(c.following_count, 0) as following_count
-from public.profiles as p
-left join public.profile_counters as c on c.user_id = p.id
-where p.id = %(user_id)s;
+where p.id = %(user_id)s or lower(p.username) = lower(%(username)s);
 
 -- user_id_by_username --
 -- The id behind a username, ignoring case.
