@@ -102,9 +102,18 @@ def unknown_fields(body: dict, allowed: set[str]) -> None:
         raise UnprocessableContent(f"unknown fields: {', '.join(unknown)}")
 
 
+def query_parameter(name: str, default: str | None = None) -> str | None:
+    """The one value of a query parameter; 400 when it is given more than once, whatever the
+    values' order (`?limit=5&limit=abc` and `?limit=abc&limit=5` get the same answer)."""
+    values = flask.request.args.getlist(name)
+    if len(values) > 1:
+        raise BadRequest(f"{name} given more than once")
+    return values[0] if values else default
+
+
 def boolean_parameter(name: str) -> bool:
     """A query parameter `true` or `false` (absent: false)."""
-    raw = flask.request.args.get(name, "false")
+    raw = query_parameter(name, "false")
     if raw not in ("true", "false"):
         raise BadRequest(f"{name} must be true or false")
     return raw == "true"
