@@ -10,9 +10,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from migrations.settings import Settings
+from migrations.startup import settings_or_exit
 
-_settings = Settings.from_environment()
+# A malformed setting stops gunicorn here with one line, before it binds or forks.
+_settings = settings_or_exit("web (gunicorn)", needs_token_verification=True)
 
 # Rate limits kept in memory:// hold per process, so then one process serves; with a shared
 # storage (redis://), one per core of a small machine. WEB_CONCURRENCY overrides either.
