@@ -108,8 +108,9 @@ def test_command_reports_failure_with_exit_code(empty_database_url):
         [sys.executable, "-m", "migrations"], env={**os.environ, "DATABASE_URL": empty_database_url + " port=1"},
         capture_output=True, text=True, timeout=60,
     )
-    assert run.returncode != 0
-    assert run.stderr.startswith("migration failed:"), run.stderr
+    assert run.returncode == 1
+    assert run.stderr.startswith("python -m migrations: cannot connect to the database (DATABASE_URL):"), run.stderr
+    assert run.stderr.count("\n") == 1, run.stderr
 
 
 def test_migration_files_are_named_for_the_supabase_cli():
