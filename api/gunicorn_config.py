@@ -10,6 +10,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from api import http_refusals
 from migrations.startup import settings_or_exit
 
 # A malformed setting stops gunicorn here with one line, before it binds or forks.
@@ -23,6 +24,9 @@ _limits_in_memory = _settings.ratelimit_storage_uri.startswith("memory://")
 worker_class = "gthread"
 workers = _settings.web_workers or (1 if _limits_in_memory else SHARED_LIMITS_WORKERS)
 threads = _settings.web_threads
+# Gunicorn's own refusals (a request line over its limit: 414; header fields: 431) as problem+json.
+http_refusals.install()
+
 # Clients of a load balancer reuse connections; a few seconds spares a TCP handshake per request.
 keepalive = 5
 timeout = 30

@@ -24,6 +24,9 @@ USERNAME = re.compile(r"[A-Za-z0-9_]{3,15}")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SURROGATES = re.compile(r"[\ud800-\udfff]")
 JSON_MEDIA_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
+# The canonical hyphenated form only, as /openapi.json says (uuid.UUID would also take braces,
+# a urn: prefix or 32 bare hex digits).
+UUID_TEXT = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 
 
 def json_body() -> dict:
@@ -53,8 +56,9 @@ def clean_text(value: object, field: str, multiline: bool = False) -> str:
         raise UnprocessableContent(f"{field} must be a string")
     if SURROGATES.search(value):
         raise UnprocessableContent(f"{field} is not valid Unicode")
-    # Checked before stripping: Python's strip() would quietly drop some controls (\x1c-\x1f, \x85).
-    if CONTROL_CHARACTERS.search(value) or (not multiline and re.search(r"[\t\n]", value.strip())):
+    # Checked before stripping: Python's strip() would quietly drop some controls (\x1c-\x1f, \x85);
+    # a one-line field refuses tab and newline anywhere, as /openapi.json's pattern says.
+    if CONTROL_CHARACTERS.search(value) or (not multiline and re.search(r"[\t\n]", value)):
         raise UnprocessableContent(f"{field} contains control characters")
     return unicodedata.normalize("NFC", value).strip()
 
@@ -87,11 +91,8 @@ def optional_text(body: dict, field: str, max_characters: int) -> str | None:
 
 def uuid_field(value: object, field: str) -> uuid.UUID:
     """A uuid given as a string in a JSON body."""
-    if isinstance(value, str):
-        try:
-            return uuid.UUID(value)
-        except ValueError:
-            pass
+    if isinstance(value, str) and UUID_TEXT.fullmatch(value):
+        return uuid.UUID(value)
     raise UnprocessableContent(f"{field} must be a uuid")
 
 
