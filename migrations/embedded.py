@@ -113,8 +113,14 @@ def start(data_directory: Path = DATA_DIRECTORY) -> str:
     With LOCAL_DATABASE_PASSWORD set, the server of `.data/` also listens on localhost (see above).
     """
     password = os.environ.get("LOCAL_DATABASE_PASSWORD", "")
-    if not password or data_directory.resolve() != DATA_DIRECTORY.resolve():
+    if data_directory.resolve() != DATA_DIRECTORY.resolve():
         return server(data_directory).get_uri()
+    if not password:
+        was_running = running_info(data_directory.resolve()) is not None
+        url = socket_url(server(data_directory))
+        if not was_running:
+            print(f"started the local database ({DATA_DIRECTORY}); `make stop` stops it", file=sys.stderr, flush=True)
+        return url
     data_directory = data_directory.resolve()
     data_directory.parent.mkdir(parents=True, exist_ok=True)
     with fasteners.InterProcessLock(data_directory.parent / "postgres.start.lock"):
