@@ -122,8 +122,10 @@ def run_procfile(port: int, url: str, shown_url: str) -> int:
                    "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     stopping: list[int] = []
     with terminal_foreground() as in_foreground:
+        # honcho would read .env itself and let it override the environment: it gets no file
+        # (the environment here already holds .env's values, under the exported ones).
         honcho = subprocess.Popen([str(BIN / "honcho"), "start", "-f", str(REPOSITORY / "Procfile"),
-                                   "-d", str(REPOSITORY)], env=environment)
+                                   "-d", str(REPOSITORY), "--env", os.devnull], env=environment)
 
         def on_signal(signal_number: int, _frame) -> None:
             stopping.append(signal_number)

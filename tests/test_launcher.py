@@ -10,6 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import requests
+
+from tests.api.conftest import bearer, make_token
 from tests.helpers import processes
 from tests.helpers.waiting import answers, free_port, wait_until
 
@@ -17,26 +20,34 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 START_DEADLINE_SECONDS = 90
 
 
-def launcher_environment(database_url: str, port: int) -> dict[str, str]:
-    """The launcher's environment: this test's database and port, no secret (the .env has them)."""
+EXPORTED_SECRET = "exported-secret-0123456789-0123456789-0123"
+
+
+def launcher_environment(database_url: str, port: int, **variables: str) -> dict[str, str]:
+    """The launcher's environment: this test's database and port, no secret unless given."""
     environment = {name: value for name, value in os.environ.items()
                    if name not in ("SUPABASE_JWT_SECRET", "LOCAL_DATABASE_PASSWORD", "PROMETHEUS_MULTIPROC_DIR")}
-    return {**environment, "DATABASE_URL": database_url, "PORT": str(port), "PYTHONPATH": str(REPOSITORY)}
+    return {**environment, "DATABASE_URL": database_url, "PORT": str(port), "PYTHONPATH": str(REPOSITORY),
+            **variables}
 
 
-def test_run_says_ready_and_stops_with_status_0_on_sigterm(database_url, tmp_path):
+def test_run_says_ready_lets_the_environment_win_and_stops_with_status_0(database_url, tmp_path, alice):
     port = free_port()
     log_path = tmp_path / "launcher.log"
+    (tmp_path / ".env").write_text("SUPABASE_JWT_SECRET=from-the-dot-env-file-0123456789-0123456789\n")
     with log_path.open("wb") as log:
         launcher = processes.start([sys.executable, "-m", "migrations.launcher", "run"], cwd=tmp_path,
-                                   env=launcher_environment(database_url, port), stdout=log,
-                                   stderr=subprocess.STDOUT)
+                                   env=launcher_environment(database_url, port, SUPABASE_JWT_SECRET=EXPORTED_SECRET),
+                                   stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until(lambda: "ready: open http://localhost:" in log_path.read_text(errors="replace"),
                    START_DEADLINE_SECONDS, "the ready line")
-        assert answers(f"http://127.0.0.1:{port}/healthz")
+        # The web process verifies with the exported secret, not with the one in .env.
+        token = make_token(alice, secret=EXPORTED_SECRET)
+        me = requests.get(f"http://127.0.0.1:{port}/me", headers=bearer(token), timeout=10)
+        assert me.status_code == 200, me.text
         env_file = (tmp_path / ".env").read_text()
-        assert "SUPABASE_JWT_SECRET=" in env_file and "LOCAL_DATABASE_PASSWORD=" in env_file
+        assert "from-the-dot-env-file" in env_file and "LOCAL_DATABASE_PASSWORD=" in env_file
         launcher.send_signal(signal.SIGTERM)
         assert launcher.wait(30) == 0, processes.tail(log_path.read_text(errors="replace"))
     finally:
