@@ -4,6 +4,8 @@ explained, a "ready" line, and a stop on SIGTERM with status 0 that says the dat
 from __future__ import annotations
 
 import os
+import pty
+import select
 import signal
 import socket
 import subprocess
@@ -70,3 +72,38 @@ def test_run_on_a_busy_port_says_so_in_one_line(database_url, tmp_path):
     [line] = result.stderr.strip().splitlines()
     assert f"port {port} is in use: another `make run` may be going" in line
     assert f"PORT={port + 1} make run" in line
+
+
+def test_ctrl_c_on_a_terminal_ends_make_with_status_0(database_url, tmp_path):
+    """On a terminal, Ctrl-C reaches make too; the launcher keeps it from dying of the signal."""
+    port = free_port()
+    (tmp_path / "Makefile").write_text(f"run:\n\t@{sys.executable} -m migrations.launcher run\n")
+    output = bytearray()
+    child, terminal = pty.fork()
+    if child == 0:  # the child: make, in a new session whose controlling terminal is the pty
+        os.chdir(tmp_path)
+        os.execvpe("make", ["make", "run"], launcher_environment(database_url, port))
+    try:
+        wait_until(lambda: read_into(terminal, output) and b"ready: open" in output, START_DEADLINE_SECONDS,
+                   "the ready line on the terminal")
+        os.write(terminal, b"\x03")  # Ctrl-C, as typed
+        wait_until(lambda: not read_into(terminal, output), 30, "the terminal to close")
+    finally:
+        _, status = os.waitpid(child, 0)
+        os.close(terminal)
+    text = output.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, processes.tail(text)
+    assert "The local database keeps running" in text and "Interrupt" not in text, processes.tail(text)
+
+
+def read_into(terminal: int, output: bytearray) -> bool:
+    """Read what the terminal has for us into `output`; False once the other side has closed."""
+    while select.select([terminal], [], [], 0.1)[0]:
+        try:
+            chunk = os.read(terminal, 65536)
+        except OSError:  # EIO: every process on the terminal has exited
+            return False
+        if not chunk:
+            return False
+        output.extend(chunk)
+    return True
