@@ -136,9 +136,9 @@ def run_procfile(port: int, url: str, shown_url: str) -> int:
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
         if wait_until_ready(port, honcho):
-            print(f"\nready: open http://localhost:{port}/ (the web client); the API is described at"
-                  f" http://localhost:{port}/openapi.json; a token: .venv/bin/python -m api.token alice;"
-                  f" database: {shown_url} (make psql); Ctrl-C stops\n", flush=True)
+            print(f"\nready: http://localhost:{port}/ (the API, described at /openapi.json);"
+                  f" a token: .venv/bin/python -m api.token alice; database: {shown_url} (make psql);"
+                  " Ctrl-C stops\n", flush=True)
         status = honcho.wait()
         if stopping:
             print(f"\n{PROGRAM}: stopped web and consumer. The local database keeps running;"

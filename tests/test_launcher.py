@@ -42,7 +42,7 @@ def test_run_says_ready_lets_the_environment_win_and_stops_with_status_0(databas
                                    env=launcher_environment(database_url, port, SUPABASE_JWT_SECRET=EXPORTED_SECRET),
                                    stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_until(lambda: "ready: open http://localhost:" in log_path.read_text(errors="replace"),
+        wait_until(lambda: "ready: http://localhost:" in log_path.read_text(errors="replace"),
                    START_DEADLINE_SECONDS, "the ready line")
         # The web process verifies with the exported secret, not with the one in .env.
         token = make_token(alice, secret=EXPORTED_SECRET)
@@ -84,7 +84,7 @@ def test_ctrl_c_on_a_terminal_ends_make_with_status_0(database_url, tmp_path):
         os.chdir(tmp_path)
         os.execvpe("make", ["make", "run"], launcher_environment(database_url, port))
     try:
-        wait_until(lambda: read_into(terminal, output) and b"ready: open" in output, START_DEADLINE_SECONDS,
+        wait_until(lambda: read_into(terminal, output) and b"ready: http://localhost:" in output, START_DEADLINE_SECONDS,
                    "the ready line on the terminal")
         os.write(terminal, b"\x03")  # Ctrl-C, as typed
         wait_until(lambda: not read_into(terminal, output), 30, "the terminal to close")
