@@ -84,8 +84,8 @@ def test_ctrl_c_on_a_terminal_ends_make_with_status_0(database_url, tmp_path):
         os.chdir(tmp_path)
         os.execvpe("make", ["make", "run"], launcher_environment(database_url, port))
     try:
-        wait_until(lambda: read_into(terminal, output) and b"ready: http://localhost:" in output, START_DEADLINE_SECONDS,
-                   "the ready line on the terminal")
+        wait_until(lambda: read_into(terminal, output) and b"ready: http://localhost:" in output,
+                   START_DEADLINE_SECONDS, "the ready line on the terminal")
         os.write(terminal, b"\x03")  # Ctrl-C, as typed
         wait_until(lambda: not read_into(terminal, output), 30, "the terminal to close")
     finally:
