@@ -67,7 +67,7 @@ def _url(environ: dict[str, str], name: str, schemes: tuple[str, ...], default: 
     if not raw:
         return default
     scheme, separator, rest = raw.partition("://")
-    if not separator or not rest or (schemes and scheme not in schemes):
+    if not separator or not scheme or (schemes and (scheme not in schemes or not rest)):
         expected = " or ".join(s + "://..." for s in schemes) if schemes else "a URL such as redis://host:6379"
         raise ConfigurationError(f"{name} must be {expected}")
     return raw
