@@ -24,7 +24,7 @@ import psycopg
 from prometheus_client import Gauge
 from psycopg.rows import dict_row
 
-from api import representations
+from api import garbage, representations
 from api.queries import QUERIES
 from api.serialization import dumps
 from migrations.settings import Settings
@@ -136,6 +136,7 @@ class Hub:
         self.public: set[Stream] = set()
         self.by_user: dict[uuid.UUID, set[Stream]] = collections.defaultdict(set)
         self.by_author: dict[uuid.UUID, set[Stream]] = collections.defaultdict(set)
+        self.garbage: garbage.StreamGarbage | None = None
 
     @property
     def stream_count(self) -> int:
@@ -156,6 +157,7 @@ class Hub:
                     self.by_author[author].add(stream)
             stream.registered = True
         STREAMS_OPEN.inc()
+        self.garbage.stream_opened()
         return True
 
     def close(self, stream: Stream) -> None:
@@ -187,6 +189,7 @@ class Hub:
         """Start the listener once per process."""
         with self.lock:
             if self.listener is None:
+                self.garbage = garbage.StreamGarbage()
                 self.listener = threading.Thread(target=self._run, name="live-listener", daemon=True)
                 self.listener.start()
 
