@@ -17,7 +17,8 @@ def create_app(settings: Settings | None = None):
     # `api.gunicorn_config`, which must set PROMETHEUS_MULTIPROC_DIR before prometheus_client loads.
     import flask
 
-    from api import auth, database, errors, limits, metrics, notifications, ops, request_log, trends, tweets, users
+    from api import (auth, cors, database, errors, limits, local_auth, metrics, notifications, ops, request_log,
+                     trends, tweets, users, web)
     from api.serialization import ApiJsonProvider
 
     settings = settings or Settings.from_environment()
@@ -28,11 +29,14 @@ def create_app(settings: Settings | None = None):
     app.json = ApiJsonProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     request_log.init_app(app)
+    cors.init_app(app)
     errors.init_app(app)
     auth.init_app(app, settings)
     pool = database.init_app(app, settings)
     metrics.init_app(app, pool)
-    limits.init_app(app, settings, exempt=[ops.blueprint])
+    limiter = limits.init_app(app, settings, exempt=[ops.blueprint, web.blueprint])
     for module in (tweets, users, notifications, trends, ops):
         app.register_blueprint(module.blueprint)
+    local_auth.init_app(app, settings, limiter)
+    web.init_app(app, settings)
     return app

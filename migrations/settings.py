@@ -49,6 +49,8 @@ class Settings:
     prepared_statements: bool = True
     jwt_secret: str | None = dataclasses.field(default=None, repr=False)
     supabase_url: str | None = None
+    # The project's anon key, handed to the web client for Supabase Auth when SUPABASE_URL is set.
+    supabase_anon_key: str | None = dataclasses.field(default=None, repr=False)
     port: int = 8787
     ratelimit_storage_uri: str = dataclasses.field(default="memory://", repr=False)
     rate_limit_write: str = "30/minute"
@@ -81,6 +83,7 @@ class Settings:
             prepared_statements=_boolean(env, "DATABASE_PREPARED_STATEMENTS", True),
             jwt_secret=env.get("SUPABASE_JWT_SECRET") or None,
             supabase_url=(env.get("SUPABASE_URL") or "").rstrip("/") or None,
+            supabase_anon_key=env.get("SUPABASE_ANON_KEY") or None,
             port=_integer(env, "PORT", 8787),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI") or "memory://",
             rate_limit_write=env.get("RATE_LIMIT_WRITE") or "30/minute",
