@@ -1,0 +1,139 @@
+"""The web client in a real browser: two people sign up, follow, mention, and see it live.
+
+Everything goes through the page as a person would use it (labels, buttons, keyboard text), on a
+real gunicorn with a real consumer, so a mention's notification travels trigger → queue →
+consumer → live event → the other browser, without a reload.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from playwright.sync_api import expect
+
+from tests.web.conftest import PHONE_VIEWPORT
+
+PASSWORD = "a password of some length"
+LIVE_SECONDS = 20_000  # ms: a consumer's lag plus a stream's (re)connection, with room to spare
+
+
+def sign_up(context, base_url: str, username: str):
+    """A new account through the page: sign-up form, then the username form; lands on Home."""
+    page = context.new_page()
+    page.goto(base_url + "/#/sign-in")
+    page.get_by_label("Email").fill(f"{username}-{uuid.uuid4().hex[:6]}@example.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Choose a username")).to_be_visible()
+    page.get_by_label("Username").fill(username)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Home")).to_be_visible()
+    expect(page.locator("#account-name")).to_have_text(f"@{username}")
+    return page
+
+
+def post_tweet(page, text: str):
+    page.get_by_label("What’s happening?").fill(text)
+    page.get_by_role("button", name="Post").click()
+    expect(page.get_by_label("What’s happening?")).to_have_value("")
+
+
+def test_two_people_follow_mention_and_see_it_live(browser, site, screenshot_path):
+    """Follow, a live home timeline, a live mention with its unread badge, mark as read, text stays text."""
+    alice_context = browser.new_context(viewport=PHONE_VIEWPORT)
+    bob_context = browser.new_context(viewport={"width": 1024, "height": 760})
+    alice = sign_up(alice_context, site.base_url, "alice")
+    bob = sign_up(bob_context, site.base_url, "bob")
+    problems = []
+    for page in (alice, bob):
+        page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+        page.on("pageerror", lambda error: problems.append(str(error)))
+
+    bob.goto(site.base_url + "/#/users/alice")
+    bob.get_by_role("button", name="Follow @alice").click()
+    expect(bob.get_by_role("button", name="Unfollow @alice")).to_have_attribute("aria-pressed", "true")
+
+    alice.get_by_role("link", name=re.compile("Notifications")).click()
+    expect(alice.get_by_role("heading", name="Notifications")).to_be_visible()
+    expect(alice.locator(".notification", has_text="followed you")).to_be_visible(timeout=LIVE_SECONDS)
+
+    bob.get_by_role("link", name="Home").click()
+    post_tweet(bob, 'Hi @alice <script>window.pwned = 1</script><img src=x onerror="window.pwned = 1">')
+    mention = alice.locator(".notification", has_text="mentioned you")
+    expect(mention).to_be_visible(timeout=LIVE_SECONDS)
+    expect(alice.locator("#unread-badge")).to_have_text("2")
+
+    mention.get_by_role("button", name=re.compile("Mark as read")).click()
+    expect(alice.locator("#unread-badge")).to_have_text("1")
+    alice.get_by_role("button", name="Mark all as read").click()
+    expect(alice.locator("#unread-badge")).to_be_hidden()
+
+    tweet = bob.locator(".tweet", has_text="Hi @alice").first
+    expect(tweet.locator(".content")).to_contain_text("<script>window.pwned = 1</script><img src=x")
+    assert tweet.locator(".content script, .content img").count() == 0
+    assert bob.evaluate("window.pwned") is None
+
+    alice.get_by_role("link", name="Home").click()
+    post_tweet(alice, "Hello #chirp from @alice, live in bob's home")
+    expect(bob.locator(".tweet", has_text="live in bob's home")).to_be_visible(timeout=LIVE_SECONDS)
+    bob.get_by_role("button", name="Reply to @alice").first.click()
+    expect(bob.get_by_label("What’s happening?")).to_be_focused()
+    bob.keyboard.type("Welcome!")
+    bob.get_by_role("button", name="Post").click()
+    expect(bob.locator(".tweet", has_text="@alice Welcome!")).to_be_visible()
+    bob.locator(".tweet", has_text="live in bob's home").get_by_role("button", name="Like").click()
+    expect(bob.locator(".tweet", has_text="live in bob's home").locator(".likes")).to_have_text("1 like")
+
+    bob.screenshot(path=str(screenshot_path))
+    assert problems == []
+
+
+def test_counter_counts_code_points_after_nfc_and_refuses_281(browser, site):
+    page = sign_up(browser.new_context(viewport=PHONE_VIEWPORT), site.base_url, "counter")
+    text = page.get_by_label("What’s happening?")
+    post = page.get_by_role("button", name="Post")
+    text.fill("e\u0301" * 280)  # 560 code points, 280 after NFC: allowed
+    expect(page.locator("#compose-counter")).to_have_text("280 / 280")
+    expect(post).to_be_enabled()
+    text.press("End")
+    text.press_sequentially("!")
+    expect(page.locator("#compose-counter")).to_have_text("281 / 280")
+    expect(post).to_be_disabled()
+    expect(text).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#compose-alert")).to_contain_text("over the limit")
+    text.press("Enter")  # a newline, not a submission; the form still refuses
+    text.press("Backspace")
+    text.press("Backspace")
+    expect(post).to_be_enabled()
+    post.click()
+    expect(page.locator(".tweet .content").first).to_have_text("é" * 280)
+
+
+def test_refusals_show_the_problem_detail(browser, site):
+    """A taken username's 409 is shown in the words of the problem's detail."""
+    sign_up(browser.new_context(), site.base_url, "taken")
+    page = browser.new_context().new_page()
+    page.goto(site.base_url + "/#/sign-in")
+    page.get_by_label("Email").fill(f"other-{uuid.uuid4().hex[:6]}@example.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_label("Username").fill("TAKEN")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert")).to_have_text("username is taken")
+    page.get_by_role("button", name="Sign out").click()
+    page.goto(site.base_url + "/#/sign-in")
+    page.get_by_label("Email").fill("nobody@example.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_have_text("Invalid login credentials")
+
+
+def test_page_policy_allows_no_inline_script(site):
+    import requests
+
+    response = requests.get(site.url("/"), timeout=10)
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "<script>" not in response.text  # the one script is a module loaded from a file
