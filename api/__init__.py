@@ -24,7 +24,7 @@ def create_app(settings: Settings | None = None):
     settings = settings or Settings.from_environment()
     if not settings.supabase_url:
         settings.require_jwt_secret()
-    app = flask.Flask(__name__)
+    app = flask.Flask(__name__, static_folder=None)  # the web client is served by api.web, with its headers
     app.json_provider_class = ApiJsonProvider
     app.json = ApiJsonProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES

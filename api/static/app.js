@@ -15,6 +15,7 @@ const state = {
   userStream: null,
   viewStream: null,
   composer: null,
+  pendingReply: null, // a reply started where there is no composer: Home opens with it
 };
 
 const $ = (selector) => document.querySelector(selector);
@@ -64,7 +65,7 @@ function tweetActions() {
   return {
     me: state.me,
     liked: state.liked,
-    onReply: (tweet) => state.composer && state.composer.setReply(tweet),
+    onReply: startReply,
     onLike: toggleLike,
     onDelete: deleteTweet,
   };
@@ -108,7 +109,21 @@ function composeForm() {
     if (tweet) prependTweet(tweet);
     return Boolean(tweet);
   });
+  if (state.pendingReply) {
+    const tweet = state.pendingReply;
+    state.pendingReply = null;
+    setTimeout(() => state.composer.setReply(tweet)); // once the form is in the page
+  }
   return form;
+}
+
+function startReply(tweet) {
+  if (state.composer) {
+    state.composer.setReply(tweet);
+    return;
+  }
+  state.pendingReply = tweet;
+  location.hash = '#/home';
 }
 
 function renderHome() {
@@ -357,6 +372,10 @@ async function main() {
     banner.textContent = lost ? 'Connection lost. Reconnecting…' : 'Back online.';
     if (!lost) {
       setTimeout(() => { banner.hidden = true; }, 3000);
+      if (session.current()) { // catch up: what was missed, and a stream without a long backoff
+        attempt(loadUnread);
+        startUserStream();
+      }
       route();
     }
   });

@@ -137,3 +137,16 @@ def test_page_policy_allows_no_inline_script(site):
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     assert response.headers["Content-Type"].startswith("text/html")
     assert "<script>" not in response.text  # the one script is a module loaded from a file
+
+
+def test_a_lost_connection_is_shown_and_recovered_from(browser, site):
+    context = browser.new_context(viewport=PHONE_VIEWPORT)
+    page = sign_up(context, site.base_url, "offline")
+    post_tweet(page, "before the connection went away")
+    context.set_offline(True)
+    page.get_by_role("link", name="Everyone").click()
+    expect(page.locator("#connection")).to_have_text("Connection lost. Reconnecting…")
+    context.set_offline(False)
+    expect(page.locator("#connection")).to_have_text("Back online.", timeout=15_000)
+    expect(page.locator(".tweet", has_text="before the connection went away")).to_be_visible()
+    expect(page.get_by_role("alert")).to_be_hidden()
