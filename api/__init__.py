@@ -17,8 +17,8 @@ def create_app(settings: Settings | None = None):
     # `api.gunicorn_config`, which must set PROMETHEUS_MULTIPROC_DIR before prometheus_client loads.
     import flask
 
-    from api import (auth, cors, database, errors, limits, local_auth, metrics, notifications, ops, request_log,
-                     trends, tweets, users, web)
+    from api import (auth, cors, database, errors, limits, live, local_auth, metrics, notifications, ops,
+                     request_log, streams, trends, tweets, users, web)
     from api.serialization import ApiJsonProvider
 
     settings = settings or Settings.from_environment()
@@ -34,8 +34,9 @@ def create_app(settings: Settings | None = None):
     auth.init_app(app, settings)
     pool = database.init_app(app, settings)
     metrics.init_app(app, pool)
+    live.init_app(app, settings)
     limiter = limits.init_app(app, settings, exempt=[ops.blueprint, web.blueprint])
-    for module in (tweets, users, notifications, trends, ops):
+    for module in (tweets, users, notifications, trends, streams, ops):
         app.register_blueprint(module.blueprint)
     local_auth.init_app(app, settings, limiter)
     web.init_app(app, settings)
