@@ -31,7 +31,7 @@ from api import local_sessions, passwords
 from api.database import get_database
 from api.errors import ApiError
 from api.queries import QUERIES
-from migrations.settings import Settings
+from migrations.settings import ConfigurationError, Settings
 
 blueprint = flask.Blueprint("local_auth", __name__, url_prefix="/auth/v1")
 
@@ -41,8 +41,6 @@ MINIMUM_PASSWORD_CHARACTERS = 8
 MAXIMUM_EMAIL_CHARACTERS = 255
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 INVALID_LOGIN = "Invalid login credentials"
-# Failed password sign-ins, counted per client address and per email: past either, 429.
-FAILED_SIGN_IN_LIMIT = limits.parse("10/minute")
 
 
 class AuthError(Exception):
@@ -184,11 +182,18 @@ def _failure_keys(email: str) -> list[tuple[str, str]]:
     return [("failed-sign-in-address", get_remote_address()), ("failed-sign-in-email", email)]
 
 
-def _refuse_when_over_failure_limit(limiter: Limiter, email: str) -> None:
+def _failure_limit() -> tuple[Limiter, limits.RateLimitItem]:
+    """The limiter and the limit on failed sign-ins (RATE_LIMIT_FAILED_SIGN_IN), per address and per email."""
+    extension = flask.current_app.extensions["local_auth"]
+    return extension["limiter"], extension["failed_sign_in_limit"]
+
+
+def _refuse_when_over_failure_limit(email: str) -> None:
     """429 with Retry-After once this address or this email failed too often."""
+    limiter, limit = _failure_limit()
     for key in _failure_keys(email):
-        if not limiter.limiter.test(FAILED_SIGN_IN_LIMIT, *key):
-            reset_at = limiter.limiter.get_window_stats(FAILED_SIGN_IN_LIMIT, *key).reset_time
+        if not limiter.limiter.test(limit, *key):
+            reset_at = limiter.limiter.get_window_stats(limit, *key).reset_time
             retry_after = max(1, int(reset_at - datetime.datetime.now().timestamp()) + 1)
             raise AuthError(429, "over_request_rate_limit", "Request rate limit reached",
                             headers={"Retry-After": str(retry_after)})
@@ -200,16 +205,16 @@ def _password_grant(body: dict) -> dict:
     if not raw_email:
         raise AuthError(400, "validation_failed", "missing email or phone")
     email = raw_email.strip().lower()
-    limiter: Limiter = flask.current_app.extensions["local_auth"]["limiter"]
-    _refuse_when_over_failure_limit(limiter, email)
+    _refuse_when_over_failure_limit(email)
     with get_database().owner_transaction() as connection:
         row = connection.execute(QUERIES["password_hash"], {"email": email}).fetchone()
     # Checked outside the transaction: no connection is held for bcrypt's tens of milliseconds.
     if passwords.matches(_string(body, "password"), row and row["encrypted_password"]):
         with get_database().owner_transaction() as connection:
             return local_sessions.start_session(_issuer(), connection, row["id"])
+    limiter, limit = _failure_limit()
     for key in _failure_keys(email):
-        limiter.limiter.hit(FAILED_SIGN_IN_LIMIT, *key)
+        limiter.limiter.hit(limit, *key)
     raise AuthError(400, "invalid_credentials", INVALID_LOGIN)
 
 
@@ -293,5 +298,13 @@ def init_app(app: flask.Flask, settings: Settings, limiter: Limiter) -> None:
     """Serve /auth/v1 on `app` unless a Supabase project's own Auth is configured."""
     if settings.supabase_url:
         return
-    app.extensions["local_auth"] = {"secret": settings.require_jwt_secret(), "limiter": limiter}
+    try:
+        failed_sign_in_limit = limits.parse(settings.rate_limit_failed_sign_in)
+    except ValueError:
+        raise ConfigurationError(
+            f"RATE_LIMIT_FAILED_SIGN_IN must look like '10/minute', not {settings.rate_limit_failed_sign_in!r}"
+        ) from None
+    app.extensions["local_auth"] = {
+        "secret": settings.require_jwt_secret(), "limiter": limiter, "failed_sign_in_limit": failed_sign_in_limit,
+    }
     app.register_blueprint(blueprint)

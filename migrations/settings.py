@@ -55,6 +55,8 @@ class Settings:
     ratelimit_storage_uri: str = dataclasses.field(default="memory://", repr=False)
     rate_limit_write: str = "30/minute"
     rate_limit_read: str = "300/minute"
+    # Failed password sign-ins of the local /auth/v1, per client address and per email.
+    rate_limit_failed_sign_in: str = "10/minute"
     ratelimit_key_prefix: str = "chirp"
     # None: one worker with memory:// rate limits (they hold per process only), else two.
     web_workers: int | None = None
@@ -91,6 +93,7 @@ class Settings:
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI") or "memory://",
             rate_limit_write=env.get("RATE_LIMIT_WRITE") or "30/minute",
             rate_limit_read=env.get("RATE_LIMIT_READ") or "300/minute",
+            rate_limit_failed_sign_in=env.get("RATE_LIMIT_FAILED_SIGN_IN") or "10/minute",
             ratelimit_key_prefix=env.get("RATELIMIT_KEY_PREFIX") or "chirp",
             web_workers=_integer(env, "WEB_CONCURRENCY", 0) if web_workers else None,
             web_threads=_integer(env, "WEB_THREADS", 8),

@@ -62,7 +62,7 @@ export function tweetArticle(tweet, actions) {
     ' · ', timeElement(tweet.created_at));
   const article = element('article', { className: 'tweet', dataset: { tweetId: tweet.id }, 'aria-labelledby': headingId },
     header,
-    tweet.reply_to_id ? element('p', { className: 'reply-to' }, 'Reply') : null,
+    tweet.reply_to_id ? element('p', { className: 'reply-to' }, 'In reply to another tweet') : null,
     tweetText(tweet.content));
   const footer = element('footer', { className: 'tweet-actions' });
   if (actions.me) {
