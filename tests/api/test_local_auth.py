@@ -151,3 +151,14 @@ def test_not_served_with_a_supabase_project(web_factory, database_url):
     assert response.status_code == 404
     assert requests.get(web.url("/config.json"), timeout=10).json() == {
         "auth_url": "http://127.0.0.1:9", "anon_key": "anon-key"}
+    page = requests.get(web.url("/"), timeout=10)
+    assert "connect-src 'self' http://127.0.0.1:9;" in page.headers["Content-Security-Policy"]
+
+
+def test_local_anon_key_reads_as_anonymous(web):
+    """The anon key /config.json hands out is Supabase's shape: reads work, writes are 403."""
+    anon_key = requests.get(web.url("/config.json"), timeout=10).json()["anon_key"]
+    assert jwt.decode(anon_key, TEST_JWT_SECRET, algorithms=["HS256"])["role"] == "anon"
+    headers = {"Authorization": f"Bearer {anon_key}"}
+    assert requests.get(web.url("/tweets"), headers=headers, timeout=10).status_code == 200
+    assert requests.post(web.url("/tweets"), json={"content": "hi"}, headers=headers, timeout=10).status_code == 403

@@ -71,7 +71,7 @@ def start_web(database_url: str, log_path: Path, workers: int = 1, **environment
             raise AssertionError(f"gunicorn exited with {process.returncode}:\n{server.log()}")
         try:
             return requests.get(server.url("/healthz"), timeout=1).status_code == 200
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow on a busy machine
             return False
 
     try:

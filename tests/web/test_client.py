@@ -12,6 +12,7 @@ import uuid
 
 from playwright.sync_api import expect
 
+from tests.helpers.waiting import wait_until
 from tests.web.conftest import PHONE_VIEWPORT
 
 PASSWORD = "a password of some length"
@@ -150,3 +151,26 @@ def test_a_lost_connection_is_shown_and_recovered_from(browser, site):
     expect(page.locator("#connection")).to_have_text("Back online.", timeout=15_000)
     expect(page.locator(".tweet", has_text="before the connection went away")).to_be_visible()
     expect(page.get_by_role("alert")).to_be_hidden()
+
+
+def test_the_access_token_is_refreshed_before_it_expires(browser, site):
+    """A session a minute from expiry is refreshed at once: a new refresh token, and the page still works."""
+    page = sign_up(browser.new_context(viewport=PHONE_VIEWPORT), site.base_url, "refresher")
+    before = page.evaluate("JSON.parse(sessionStorage.getItem('chirp.session'))")
+    page.evaluate("""() => {
+        const saved = JSON.parse(sessionStorage.getItem('chirp.session'));
+        saved.expires_at = Math.floor(Date.now() / 1000) + 61;
+        sessionStorage.setItem('chirp.session', JSON.stringify(saved));
+    }""")
+    page.reload()
+    # Polled from here: wait_for_function would evaluate a string in the page, which its CSP forbids.
+    def refreshed():
+        """The saved session, once its refresh token changed."""
+        now = page.evaluate("JSON.parse(sessionStorage.getItem('chirp.session'))")
+        return now if now["refresh_token"] != before["refresh_token"] else None
+
+    after = wait_until(refreshed, 15, "the session to be refreshed")
+    assert after["access_token"] != before["access_token"] and after["expires_at"] > before["expires_at"] - 5
+    assert before["access_token"] not in page.url and after["access_token"] not in page.url
+    post_tweet(page, "still signed in after a refresh")
+    expect(page.locator(".tweet", has_text="still signed in after a refresh")).to_be_visible()
