@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import uuid
 
+import requests
+
 from playwright.sync_api import expect
 
 from tests.helpers.waiting import wait_until
@@ -87,7 +89,34 @@ def test_two_people_follow_mention_and_see_it_live(browser, site, screenshot_pat
     expect(bob.locator(".tweet", has_text="live in bob's home").locator(".likes")).to_have_text("1 like")
 
     bob.screenshot(path=str(screenshot_path))
+
+    alice.get_by_role("link", name="Everyone").click()
+    expect(alice.get_by_role("heading", name="Everyone")).to_be_visible()
+    expect(alice.locator(".tweet", has_text="@alice Welcome!")).to_be_visible()
+    bob.on("dialog", lambda dialog: dialog.accept())
+    bob.locator(".tweet", has_text="@alice Welcome!").get_by_role("button", name="Delete your tweet").click()
+    expect(bob.locator(".tweet", has_text="@alice Welcome!")).to_have_count(0)
+    expect(alice.locator(".tweet", has_text="@alice Welcome!")).to_have_count(0, timeout=LIVE_SECONDS)
+    bob.get_by_role("link", name="Home").click()
+    post_tweet(bob, "Everyone sees this one arrive")
+    expect(alice.locator(".tweet", has_text="Everyone sees this one arrive")).to_be_visible(timeout=LIVE_SECONDS)
     assert problems == []
+
+
+def test_load_more_follows_the_cursor(browser, site):
+    """Twenty tweets a page; "Load more" brings the rest, oldest last, then goes away."""
+    page = sign_up(browser.new_context(viewport=PHONE_VIEWPORT), site.base_url, "pager")
+    token = page.evaluate("JSON.parse(sessionStorage.getItem('chirp.session')).access_token")
+    for number in range(1, 23):
+        response = requests.post(site.url("/tweets"), json={"content": f"tweet number {number}"},
+                                 headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert response.status_code == 201, response.text
+    page.get_by_role("link", name="Everyone").click()
+    expect(page.locator(".tweet")).to_have_count(20)
+    page.get_by_role("button", name="Load more").click()
+    expect(page.locator(".tweet")).to_have_count(22)
+    expect(page.locator(".tweet").last).to_contain_text("tweet number 1")
+    expect(page.get_by_role("button", name="Load more")).to_be_hidden()
 
 
 def test_counter_counts_code_points_after_nfc_and_refuses_281(browser, site):
@@ -131,8 +160,6 @@ def test_refusals_show_the_problem_detail(browser, site):
 
 
 def test_page_policy_allows_no_inline_script(site):
-    import requests
-
     response = requests.get(site.url("/"), timeout=10)
     policy = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
