@@ -3,9 +3,8 @@
 `POST /auth/v1/signup`, `POST /auth/v1/token?grant_type=password|refresh_token`, `GET /auth/v1/user`
 and `POST /auth/v1/logout` answer with Supabase Auth's own request, response and error shapes, so
 that its client libraries (supabase-js, the `supabase_auth` Python package) work unchanged. Errors
-are Supabase Auth's JSON, not problem+json: `{"code": 400, "error_code": ..., "msg": ...}`, or
-`{"code": <error_code>, "message": ...}` for clients that send `X-Supabase-Api-Version: 2024-01-01`
-(both official clients do). None of it is served when SUPABASE_URL is set: that project's Auth is.
+are Supabase Auth's JSON, not problem+json (`api.local_auth_errors`). None of it is served when
+SUPABASE_URL is set: that project's Auth is.
 
 Passwords are bcrypt hashes (`api.passwords`, cost 10 as Supabase Auth's). A sign-in with an
 unknown email checks the password against a dummy hash of the same cost, and gets the same answer
@@ -25,78 +24,20 @@ import limits
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from psycopg.types.json import Jsonb
-from werkzeug.exceptions import HTTPException
 
-from api import local_sessions, passwords
+from api import local_auth_errors, local_sessions, passwords
 from api.database import get_database
-from api.errors import ApiError
+from api.local_auth_errors import AuthError
 from api.queries import QUERIES
 from migrations.settings import ConfigurationError, Settings
 
 blueprint = flask.Blueprint("local_auth", __name__, url_prefix="/auth/v1")
+local_auth_errors.init_blueprint(blueprint)
 
-API_VERSION_HEADER = "X-Supabase-Api-Version"
-API_VERSION_2024_01_01 = datetime.date(2024, 1, 1)
 MINIMUM_PASSWORD_CHARACTERS = 8
 MAXIMUM_EMAIL_CHARACTERS = 255
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 INVALID_LOGIN = "Invalid login credentials"
-
-
-class AuthError(Exception):
-    """A refusal in Supabase Auth's terms: HTTP status, error code, message."""
-
-    def __init__(self, status: int, error_code: str, message: str, reasons: list[str] | None = None,
-                 headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status, self.error_code, self.message = status, error_code, message
-        self.reasons = reasons
-        self.headers = headers or {}
-
-
-def _api_version_2024() -> bool:
-    """Whether the client asked for the 2024-01-01 error shape (an unparsable date means no)."""
-    try:
-        requested = datetime.date.fromisoformat(flask.request.headers.get(API_VERSION_HEADER, ""))
-    except ValueError:
-        return False
-    return requested >= API_VERSION_2024_01_01
-
-
-@blueprint.errorhandler(AuthError)
-def render_auth_error(error: AuthError) -> flask.Response:
-    """Supabase Auth's error body for the API version the client asked for."""
-    if _api_version_2024():
-        body = {"code": error.error_code, "message": error.message}
-    else:
-        body = {"code": error.status, "error_code": error.error_code, "msg": error.message}
-    if error.reasons:
-        body["weak_password"] = {"reasons": error.reasons}
-    response = flask.current_app.json.response(body)
-    response.status_code = error.status
-    response.headers.update(error.headers)
-    response.headers["x-sb-error-code"] = error.error_code
-    if _api_version_2024():
-        response.headers[API_VERSION_HEADER] = API_VERSION_2024_01_01.isoformat()
-    return response
-
-
-@blueprint.errorhandler(HTTPException)
-@blueprint.errorhandler(ApiError)
-def render_other_error(error: HTTPException | ApiError) -> flask.Response:
-    """Everything else raised under /auth/v1 (rate limits, unknown methods, the database) in the same shape."""
-    if isinstance(error, HTTPException):
-        status = error.code or 500
-        if status == 429:
-            auth_error = AuthError(429, "over_request_rate_limit", "Request rate limit reached")
-        else:
-            auth_error = AuthError(status, "validation_failed" if status < 500 else "unexpected_failure",
-                                   error.description or error.name)
-        auth_error.headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
-    else:
-        code = "unexpected_failure" if error.status >= 500 else "validation_failed"
-        auth_error = AuthError(error.status, code, error.detail, headers=error.headers)
-    return render_auth_error(auth_error)
 
 
 def _json_object() -> dict:
