@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 
 import psycopg
+from prometheus_client import Gauge
 from psycopg.rows import dict_row
 
 from api import representations
@@ -47,6 +48,8 @@ READY_WAIT_SECONDS = 5.0
 # Put in a stream's buffer to end it (shutdown, slow client).
 CLOSE = object()
 
+STREAMS_OPEN = Gauge("live_streams_open", "Server-Sent-Events streams open", multiprocess_mode="livesum")
+
 
 @dataclasses.dataclass(frozen=True)
 class LiveEvent:
@@ -71,6 +74,7 @@ class Stream:
         self.shown: collections.OrderedDict[uuid.UUID, None] = collections.OrderedDict()
         self.last_id = 0
         self.dropped = False
+        self.registered = False
         self.sock = sock
 
     def authors(self) -> set[uuid.UUID]:
@@ -150,16 +154,22 @@ class Hub:
                 self.by_user[stream.user_id].add(stream)
                 for author in stream.authors():
                     self.by_author[author].add(stream)
+            stream.registered = True
+        STREAMS_OPEN.inc()
         return True
 
     def close(self, stream: Stream) -> None:
         """Forget `stream`; safe to call twice."""
         with self.lock:
+            if not stream.registered:
+                return
+            stream.registered = False
             self.public.discard(stream)
             if stream.user_id is not None:
                 _discard(self.by_user, stream.user_id, stream)
                 for author in stream.authors():
                     _discard(self.by_author, author, stream)
+        STREAMS_OPEN.dec()
 
     def shutdown(self) -> None:
         """End every open stream (the worker is stopping) and the listener."""

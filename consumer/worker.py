@@ -36,7 +36,7 @@ logger = logging.getLogger("consumer.worker")
 # FOLLOW_UP_INTERVAL_SECONDS for FOLLOW_UP_SECONDS before falling back to the slow poll: a message
 # whose notification was swallowed is picked up within a few throttle intervals, not a second.
 FOLLOW_UP_INTERVAL_SECONDS = 0.010
-FOLLOW_UP_SECONDS = 0.100
+FOLLOW_UP_SECONDS = 0.250
 # Live events are kept this long for streams resuming with Last-Event-ID (the contract: >= 5 min),
 # and purged at most this often, at most LIVE_EVENTS_PURGE_LIMIT rows at a time.
 LIVE_EVENTS_KEEP_SECONDS = 600
