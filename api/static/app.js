@@ -6,7 +6,7 @@ import { ApiError, get, onConnectionChange, useTokens } from './api.js';
 import { userStream } from './live.js';
 import { notificationItem } from './render.js';
 import * as session from './session.js';
-import { prependTweet, removeTweet } from './tweets.js';
+import { catchUp, prependTweet, removeTweet } from './tweets.js';
 import { $, attempt, loadUnread, setUnread, showAccount, showMessage, state } from './ui.js';
 import * as views from './views.js';
 
@@ -38,7 +38,11 @@ function startUserStream() {
         list.prepend(notificationItem(notification, views.markRead));
       }
     },
-    onReconnect: () => attempt(loadUnread),
+    onReconnect: () => {
+      attempt(loadUnread);
+      if (location.hash === '#/home') catchUp('/timeline');
+      else if (location.hash === '#/notifications') route();
+    },
   });
 }
 

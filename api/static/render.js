@@ -60,7 +60,7 @@ export function tweetArticle(tweet, actions) {
       author.full_name ? element('strong', {}, author.full_name) : null,
       element('span', { className: 'handle' }, authorName(author))),
     ' · ', timeElement(tweet.created_at));
-  const article = element('article', { className: 'tweet', dataset: { tweetId: tweet.id }, 'aria-labelledby': headingId },
+  const article = element('article', { className: 'tweet', dataset: { tweetId: tweet.id, createdAt: tweet.created_at }, 'aria-labelledby': headingId },
     header,
     tweet.reply_to_id ? element('p', { className: 'reply-to' }, 'In reply to another tweet') : null,
     tweetText(tweet.content));

@@ -38,11 +38,21 @@ export function tweetList(path, label) {
   return wrapper;
 }
 
+// Put a tweet into the list on the page in its place, newest first (live and caught-up tweets).
 export function prependTweet(tweet) {
   const list = $('#view .tweets');
   if (!list || list.querySelector(`[data-tweet-id="${CSS.escape(tweet.id)}"]`)) return;
   list.querySelector('.empty')?.remove();
-  list.prepend(tweetArticle(tweet, tweetActions()));
+  const time = Date.parse(tweet.created_at);
+  const older = [...list.querySelectorAll('.tweet')].find((node) => Date.parse(node.dataset.createdAt) < time);
+  list.insertBefore(tweetArticle(tweet, tweetActions()), older || null);
+}
+
+// After a stream was away: the newest page, so that tweets posted meanwhile show (in order).
+export async function catchUp(path) {
+  const page = await attempt(() => get(`${path}?limit=20`));
+  if (!page || page === true) return;
+  for (const tweet of [...page.data].reverse()) prependTweet(tweet);
 }
 
 export function composeForm() {

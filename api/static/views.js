@@ -4,7 +4,7 @@ import { del, get, post, put } from './api.js';
 import { publicStream } from './live.js';
 import { element, notificationItem } from './render.js';
 import * as session from './session.js';
-import { composeForm, removeTweet, prependTweet, tweetList } from './tweets.js';
+import { catchUp, composeForm, prependTweet, removeTweet, tweetList } from './tweets.js';
 import { $, attempt, setUnread, setView, showAccount, state } from './ui.js';
 
 export function renderHome() {
@@ -14,7 +14,7 @@ export function renderHome() {
 
 export function renderPublic() {
   setView('Everyone', state.me ? composeForm() : intro(), tweetList('/tweets', 'Every tweet'));
-  state.viewStream = publicStream({ tweet: prependTweet, delete: removeTweet });
+  state.viewStream = publicStream({ tweet: prependTweet, delete: removeTweet, onReconnect: () => catchUp('/tweets') });
 }
 
 function intro() {
