@@ -2,17 +2,17 @@
 -- PostgreSQL only) keeps in the local stand-in's `auth` schema: sessions and refresh tokens, beside
 -- the bcrypt hashes in `auth.users.encrypted_password` (made by the web process: the embedded
 -- PostgreSQL has no pgcrypto).
--- A Supabase project's `auth` belongs to its Auth server, which has its own `auth.sessions`:
--- there this migration changes nothing.
+-- A Supabase project's `auth` belongs to its Auth server, which has its own `auth.sessions`, and
+-- any other `auth` schema that is not the stand-in (no password column) is not ours either: there
+-- this migration changes nothing.
 do $$
 begin
-  if to_regclass('auth.sessions') is not null then
+  if to_regclass('auth.sessions') is not null or not exists (
+    select from information_schema.columns
+    where table_schema = 'auth' and table_name = 'users' and column_name = 'encrypted_password'
+  ) then
     return;
   end if;
-
-  alter table auth.users
-    add column if not exists last_sign_in_at timestamptz,
-    add column if not exists banned_until timestamptz;
 
   create table auth.sessions (
     id uuid primary key,

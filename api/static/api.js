@@ -23,11 +23,11 @@ function setLost(lost) {
   if (lost) waitForServer();
 }
 
-// Poll the liveness probe until it answers, backing off up to 10 s.
+// Poll the readiness probe (the server and its database answer) until it says yes, backing off up to 10 s.
 async function waitForServer(delayMs = 1000) {
   await new Promise((resolve) => setTimeout(resolve, delayMs));
   try {
-    const response = await fetch('/healthz', { cache: 'no-store' });
+    const response = await fetch('/readyz', { cache: 'no-store' });
     if (response.ok) {
       setLost(false);
       return;

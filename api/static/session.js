@@ -25,8 +25,9 @@ function authUrl(path) {
 
 // One call to Supabase Auth; its errors come as {msg} or {message}, with an error code.
 async function auth(method, path, body, accessToken) {
+  // The project's key goes in `apikey` (a publishable key is no JWT); only a user's token is a bearer.
   const headers = { apikey: config.anon_key, 'Content-Type': 'application/json' };
-  headers.Authorization = `Bearer ${accessToken || config.anon_key}`;
+  if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
   let response;
   try {
     response = await fetch(authUrl(path), { method, headers, body: body && JSON.stringify(body) });

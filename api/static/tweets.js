@@ -28,7 +28,10 @@ export function tweetList(path, label) {
     list.setAttribute('aria-busy', 'false');
     more.disabled = false;
     if (!page) return;
-    for (const tweet of page.data) list.append(tweetArticle(tweet, tweetActions()));
+    for (const tweet of page.data) {
+      // A live or caught-up tweet may already be here: never show one twice.
+      if (!list.querySelector(`[data-tweet-id="${CSS.escape(tweet.id)}"]`)) list.append(tweetArticle(tweet, tweetActions()));
+    }
     if (!page.data.length && !cursor) list.append(element('p', { className: 'empty' }, 'Nothing here yet.'));
     cursor = page.next_cursor;
     more.hidden = !cursor;

@@ -9,22 +9,18 @@ values (%(user_id)s, 'authenticated', 'authenticated', %(email)s,
         %(password_hash)s, now(),
         '{"provider": "email", "providers": ["email"]}', %(user_metadata)s, now(), now())
 on conflict do nothing
-returning id, aud, role, email, email_confirmed_at, raw_app_meta_data, raw_user_meta_data,
-          last_sign_in_at, created_at, updated_at, is_anonymous;
+returning id;
 
 -- password_hash --
 -- The password hash of the email user with this address (none for accounts without a password).
 select id, encrypted_password
 from auth.users
-where email = %(email)s and encrypted_password is not null
-  and (banned_until is null or banned_until < now());
+where email = %(email)s and encrypted_password is not null;
 
 -- start_session --
--- A new session of the user, with its first refresh token; marks the sign-in.
-with signed_in as (
-  update auth.users set last_sign_in_at = now() where id = %(user_id)s returning id
-), session as (
-  insert into auth.sessions (id, user_id) select %(session_id)s, id from signed_in returning id, user_id
+-- A new session of the user, with its first refresh token.
+with session as (
+  insert into auth.sessions (id, user_id) values (%(session_id)s, %(user_id)s) returning id, user_id
 )
 insert into auth.refresh_tokens (token, user_id, session_id)
 select %(token_hash)s, user_id::text, id from session
@@ -66,7 +62,8 @@ delete from auth.sessions where user_id = %(user_id)s and id <> %(session_id)s;
 select exists (select from auth.sessions where id = %(session_id)s and user_id = %(user_id)s) as exists;
 
 -- auth_user --
--- A user as Supabase Auth shows it.
+-- A user as Supabase Auth shows it; the last sign-in is their newest session's start.
 select id, aud, role, email, email_confirmed_at, raw_app_meta_data, raw_user_meta_data,
-       last_sign_in_at, created_at, updated_at, is_anonymous
+       (select max(created_at) from auth.sessions where user_id = users.id) as last_sign_in_at,
+       created_at, updated_at, is_anonymous
 from auth.users where id = %(user_id)s;
