@@ -1,5 +1,5 @@
 // The chirp web client: a client of the public API only. Routes live in the URL's fragment
-// (#/home, #/public, #/users/NAME, #/notifications, #/trends, #/sign-in); tokens never do.
+// (#/home, #/public, #/users/NAME, #/tweets/ID, #/notifications, #/trends, #/sign-in); tokens never do.
 // This module wires routes, the session and the user's live stream; views.js shows each route.
 
 import { ApiError, get, onConnectionChange, useTokens } from './api.js';
@@ -19,6 +19,7 @@ function route() {
     home: views.renderHome, public: views.renderPublic, notifications: views.renderNotifications,
     trends: views.renderTrends, 'sign-in': views.renderSignIn,
     users: () => views.renderProfile(decodeURIComponent(argument || '')),
+    tweets: () => views.renderTweet(decodeURIComponent(argument || '')),
     me: () => (state.me ? views.renderProfile(state.me.username) : views.requireProfile()),
   };
   const view = routes[name] || (session.current() ? views.renderHome : views.renderPublic);

@@ -59,10 +59,11 @@ export function tweetArticle(tweet, actions) {
     element('a', { href: `#/users/${author.username}`, className: 'author', id: headingId },
       author.full_name ? element('strong', {}, author.full_name) : null,
       element('span', { className: 'handle' }, authorName(author))),
-    ' · ', timeElement(tweet.created_at));
+    ' · ', element('a', { href: `#/tweets/${tweet.id}`, className: 'permalink' }, timeElement(tweet.created_at)));
   const article = element('article', { className: 'tweet', dataset: { tweetId: tweet.id, createdAt: tweet.created_at }, 'aria-labelledby': headingId },
     header,
-    tweet.reply_to_id ? element('p', { className: 'reply-to' }, 'In reply to another tweet') : null,
+    tweet.reply_to_id ? element('p', { className: 'reply-to' },
+      element('a', { href: `#/tweets/${tweet.reply_to_id}` }, 'In reply to another tweet')) : null,
     tweetText(tweet.content));
   const footer = element('footer', { className: 'tweet-actions' });
   if (actions.me) {
@@ -99,7 +100,9 @@ export function notificationItem(notification, onRead) {
     dataset: { notificationId: notification.id } },
     element('a', { href: `#/users/${actor.username}` }, authorName(actor)),
     ` ${NOTIFICATION_TEXT[notification.type] || notification.type} `,
-    timeElement(notification.created_at));
+    timeElement(notification.created_at),
+    notification.tweet_id ? ' · ' : null,
+    notification.tweet_id ? element('a', { href: `#/tweets/${notification.tweet_id}` }, 'View the tweet') : null);
   if (!notification.read_at) {
     item.append(' ', element('button', { type: 'button', className: 'link',
       'aria-label': `Mark as read: ${authorName(actor)} ${NOTIFICATION_TEXT[notification.type] || ''}`,

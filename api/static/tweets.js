@@ -5,7 +5,7 @@ import { composer } from './compose.js';
 import { element, likesText, tweetArticle } from './render.js';
 import { $, attempt, state } from './ui.js';
 
-function tweetActions() {
+export function tweetActions() {
   return {
     me: state.me,
     liked: state.liked,

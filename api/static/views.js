@@ -2,9 +2,9 @@
 
 import { del, get, post, put } from './api.js';
 import { publicStream } from './live.js';
-import { element, notificationItem } from './render.js';
+import { element, notificationItem, tweetArticle } from './render.js';
 import * as session from './session.js';
-import { catchUp, composeForm, prependTweet, removeTweet, tweetList } from './tweets.js';
+import { catchUp, composeForm, prependTweet, removeTweet, tweetActions, tweetList } from './tweets.js';
 import { $, attempt, setUnread, setView, showAccount, state } from './ui.js';
 
 export function renderHome() {
@@ -96,6 +96,21 @@ export async function markRead(notification, item) {
   if (!(await attempt(() => post('/notifications/read', { ids: [notification.id] })))) return;
   markedRead(item);
   setUnread(state.unread - 1);
+}
+
+// One tweet, with the tweet it answers when it is a reply.
+export async function renderTweet(id) {
+  setView('Tweet');
+  const tweet = await attempt(() => get(`/tweets/${encodeURIComponent(id)}`));
+  if (!tweet || tweet === true) return;
+  const parts = [];
+  if (tweet.reply_to_id) {
+    const parent = await attempt(() => get(`/tweets/${tweet.reply_to_id}`));
+    if (parent && parent !== true) parts.push(element('div', { className: 'tweets parent' }, tweetArticle(parent, tweetActions())));
+  }
+  parts.push(element('div', { className: 'tweets' }, tweetArticle(tweet, tweetActions())));
+  if (state.me) parts.push(composeForm());
+  setView(`Tweet by @${tweet.author.username}`, ...parts);
 }
 
 export async function renderTrends() {

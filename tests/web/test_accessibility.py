@@ -7,10 +7,11 @@ evaluate, which the page's Content-Security-Policy does not apply to, so the pol
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
 
 from tests.web.conftest import PHONE_VIEWPORT
 from tests.web.test_client import post_tweet, sign_up
+
+expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
 
 axe_module = pytest.importorskip("axe_playwright_python.sync_playwright",
                                  reason="axe-playwright-python is not installed")
@@ -37,8 +38,9 @@ def test_every_view_passes_axe(browser, site):
     post_tweet(page, "Accessible to everyone #a11y @access")
     expect(page.locator(".tweet")).to_have_count(1)
     checked = {"home": violations(page)}
+    tweet_id = page.locator(".tweet").first.get_attribute("data-tweet-id")
     for route, heading in (("#/users/access", "@access"), ("#/notifications", "Notifications"),
-                           ("#/trends", "Trends"), ("#/public", "Everyone")):
+                           ("#/trends", "Trends"), ("#/public", "Everyone"), (f"#/tweets/{tweet_id}", "Tweet by @access")):
         page.goto(f"{site.base_url}/{route}")
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
         page.wait_for_load_state("networkidle")

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 import uuid
 
+import pytest
 import requests
-
-from playwright.sync_api import expect
 
 from tests.helpers.waiting import wait_until
 from tests.web.conftest import PHONE_VIEWPORT
+
+expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
 
 PASSWORD = "a password of some length"
 LIVE_SECONDS = 20_000  # ms: a consumer's lag plus a stream's (re)connection, with room to spare
@@ -71,6 +72,9 @@ def test_two_people_follow_mention_and_see_it_live(browser, site, screenshot_pat
     expect(alice.locator("#unread-badge")).to_have_text("1")
     alice.get_by_role("button", name="Mark all as read").click()
     expect(alice.locator("#unread-badge")).to_be_hidden()
+    mention.get_by_role("link", name="View the tweet").click()
+    expect(alice.get_by_role("heading", name="Tweet by @bob")).to_be_visible()
+    expect(alice.locator(".tweet .content")).to_contain_text("<script>window.pwned = 1</script>")
 
     tweet = bob.locator(".tweet", has_text="Hi @alice").first
     expect(tweet.locator(".content")).to_contain_text("<script>window.pwned = 1</script><img src=x")
