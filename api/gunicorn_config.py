@@ -13,9 +13,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from migrations.settings import Settings
+from api import http_refusals
+from migrations.startup import settings_or_exit
 
-_settings = Settings.from_environment()
+# A malformed setting stops gunicorn here with one line, before it binds or forks.
+_settings = settings_or_exit("web (gunicorn)", needs_token_verification=True)
 
 # Rate limits kept in memory:// hold per process, so then one process serves; with a shared
 # storage (redis://), one per core of a small machine. WEB_CONCURRENCY overrides either.
@@ -26,6 +28,9 @@ worker_class = "api.web_worker.StreamingGeventWorker"
 workers = _settings.web_workers or (1 if _limits_in_memory else SHARED_LIMITS_WORKERS)
 # Open streams and requests in flight per worker; an idle stream costs a greenlet and a socket.
 worker_connections = 20000
+# Gunicorn's own refusals (a request line over its limit: 414; header fields: 431) as problem+json.
+http_refusals.install()
+
 # Clients of a load balancer reuse connections; a few seconds spares a TCP handshake per request.
 keepalive = 2
 timeout = 30

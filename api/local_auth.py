@@ -29,7 +29,7 @@ from api import local_auth_errors, local_sessions, passwords
 from api.database import get_database
 from api.local_auth_errors import AuthError
 from api.queries import QUERIES
-from migrations.settings import ConfigurationError, Settings
+from migrations.settings import Settings
 
 blueprint = flask.Blueprint("local_auth", __name__, url_prefix="/auth/v1")
 local_auth_errors.init_blueprint(blueprint)
@@ -239,13 +239,9 @@ def init_app(app: flask.Flask, settings: Settings, limiter: Limiter) -> None:
     """Serve /auth/v1 on `app` unless a Supabase project's own Auth is configured."""
     if settings.supabase_url:
         return
-    try:
-        failed_sign_in_limit = limits.parse(settings.rate_limit_failed_sign_in)
-    except ValueError:
-        raise ConfigurationError(
-            f"RATE_LIMIT_FAILED_SIGN_IN must look like '10/minute', not {settings.rate_limit_failed_sign_in!r}"
-        ) from None
     app.extensions["local_auth"] = {
-        "secret": settings.require_jwt_secret(), "limiter": limiter, "failed_sign_in_limit": failed_sign_in_limit,
+        "secret": settings.require_jwt_secret(), "limiter": limiter,
+        # Settings checked the notation; the first rate of the setting is the limit.
+        "failed_sign_in_limit": limits.parse(settings.rate_limit_failed_sign_in),
     }
     app.register_blueprint(blueprint)
