@@ -231,7 +231,7 @@ PATHS.update({
                               "security": [{"bearer": []}]}},
     "/auth/v1/logout": {"post": {**auth_operation(
         "Sign out", {"204": ok("Signed out")},
-        parameters=[{"name": "scope", "in": "query", "schema": {"enum": ["global", "local", "others"]}}]),
+        parameters=[{"name": "scope", "in": "query", "schema": {"enum": ["", "global", "local", "others"]}}]),
         "security": [{"bearer": []}]}},
 })
 
