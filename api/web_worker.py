@@ -13,6 +13,19 @@ from gunicorn.workers.ggevent import GeventWorker
 class StreamingGeventWorker(GeventWorker):
     """gunicorn's gevent worker, which also closes the application's live streams on SIGTERM/SIGINT."""
 
+    def patch(self):
+        """gevent's patching, then psycopg's wait made cooperative.
+
+        psycopg picks its wait function when first imported, and the master imports it before any
+        patching (reading the settings): the C wait it picks then would block the whole worker,
+        every stream and request with it, whenever a connection waits (the live hub's LISTEN does,
+        all the time). Once `select` is patched, poll is what psycopg would have picked itself.
+        """
+        super().patch()
+        from psycopg import waiting
+
+        waiting.wait = waiting.wait_poll
+
     def handle_exit(self, sig, frame):
         """Stop as usual, and end every open stream (in a greenlet: this runs in a signal handler)."""
         super().handle_exit(sig, frame)
