@@ -37,6 +37,12 @@ def sign_up(context, base_url: str, username: str):
     return page
 
 
+def go(page, link: str, heading: str):
+    """Follow a navigation link and wait for its view, so nothing is typed into the view it replaces."""
+    page.get_by_role("link", name=link, exact=True).click()
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+
+
 def post_tweet(page, text: str):
     page.get_by_label("What’s happening?").fill(text)
     page.get_by_role("button", name="Post").click()
@@ -62,7 +68,7 @@ def test_two_people_follow_mention_and_see_it_live(browser, site, screenshot_pat
     expect(alice.get_by_role("heading", name="Notifications")).to_be_visible()
     expect(alice.locator(".notification", has_text="followed you")).to_be_visible(timeout=LIVE_SECONDS)
 
-    bob.get_by_role("link", name="Home").click()
+    go(bob, "Home", "Home")
     post_tweet(bob, 'Hi @alice <script>window.pwned = 1</script><img src=x onerror="window.pwned = 1">')
     mention = alice.locator(".notification", has_text="mentioned you")
     expect(mention).to_be_visible(timeout=LIVE_SECONDS)
@@ -81,7 +87,7 @@ def test_two_people_follow_mention_and_see_it_live(browser, site, screenshot_pat
     assert tweet.locator(".content script, .content img").count() == 0
     assert bob.evaluate("window.pwned") is None
 
-    alice.get_by_role("link", name="Home").click()
+    go(alice, "Home", "Home")
     post_tweet(alice, "Hello #chirp from @alice, live in bob's home")
     expect(bob.locator(".tweet", has_text="live in bob's home")).to_be_visible(timeout=LIVE_SECONDS)
     bob.get_by_role("button", name="Reply to @alice").first.click()
@@ -94,14 +100,13 @@ def test_two_people_follow_mention_and_see_it_live(browser, site, screenshot_pat
 
     bob.screenshot(path=str(screenshot_path))
 
-    alice.get_by_role("link", name="Everyone").click()
-    expect(alice.get_by_role("heading", name="Everyone")).to_be_visible()
+    go(alice, "Everyone", "Everyone")
     expect(alice.locator(".tweet", has_text="@alice Welcome!")).to_be_visible()
     bob.on("dialog", lambda dialog: dialog.accept())
     bob.locator(".tweet", has_text="@alice Welcome!").get_by_role("button", name="Delete your tweet").click()
     expect(bob.locator(".tweet", has_text="@alice Welcome!")).to_have_count(0)
     expect(alice.locator(".tweet", has_text="@alice Welcome!")).to_have_count(0, timeout=LIVE_SECONDS)
-    bob.get_by_role("link", name="Home").click()
+    go(bob, "Home", "Home")
     post_tweet(bob, "Everyone sees this one arrive")
     expect(alice.locator(".tweet", has_text="Everyone sees this one arrive")).to_be_visible(timeout=LIVE_SECONDS)
     assert problems == []
