@@ -6,6 +6,8 @@ themselves; clients reconnect (with Last-Event-ID) to a worker that runs.
 
 from __future__ import annotations
 
+import sys
+
 import gevent
 from gunicorn.workers.ggevent import GeventWorker
 
@@ -13,18 +15,14 @@ from gunicorn.workers.ggevent import GeventWorker
 class StreamingGeventWorker(GeventWorker):
     """gunicorn's gevent worker, which also closes the application's live streams on SIGTERM/SIGINT."""
 
-    def patch(self):
-        """gevent's patching, then psycopg's wait made cooperative.
-
-        psycopg picks its wait function when first imported, and the master imports it before any
-        patching (reading the settings): the C wait it picks then would block the whole worker,
-        every stream and request with it, whenever a connection waits (the live hub's LISTEN does,
-        all the time). Once `select` is patched, poll is what psycopg would have picked itself.
-        """
-        super().patch()
-        from psycopg import waiting
-
-        waiting.wait = waiting.wait_poll
+    def init_process(self):
+        """Refuse to start if psycopg waits in C (imported before gevent's patching): it would block."""
+        waiting = sys.modules.get("psycopg.waiting")
+        if waiting is not None and waiting.wait is getattr(waiting, "wait_c", None):
+            raise RuntimeError(
+                "psycopg was imported before gevent patched the standard library, so every query would "
+                "block the whole worker: api.gunicorn_config must patch before anything imports psycopg")
+        super().init_process()
 
     def handle_exit(self, sig, frame):
         """Stop as usual, and end every open stream (in a greenlet: this runs in a signal handler)."""
