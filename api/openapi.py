@@ -217,10 +217,11 @@ SCHEMAS["Session"] = {"type": "object", "required": ["access_token", "token_type
 PATHS.update({
     "/": {"get": {"summary": "The web client", "responses": {
         "200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}}}},
-    "/config.json": {"get": {"summary": "Where the web client signs in", "responses": {"200": ok("Auth URL and anon key", {
-        "type": "object", "properties": {"auth_url": {"type": "string"}, "anon_key": {"type": "string"}}})}}},
-    "/auth/v1/signup": {"post": auth_operation("Sign up with email and password", {"200": ok("A session", reference("Session"))},
-                                               body=CREDENTIALS)},
+    "/config.json": {"get": {"summary": "Where the web client signs in", "responses": {
+        "200": ok("Auth URL and anon key", {"type": "object", "properties": {
+            "auth_url": {"type": "string"}, "anon_key": {"type": "string"}}})}}},
+    "/auth/v1/signup": {"post": auth_operation(
+        "Sign up with email and password", {"200": ok("A session", reference("Session"))}, body=CREDENTIALS)},
     "/auth/v1/token": {"post": auth_operation(
         "Sign in (grant_type=password) or refresh (grant_type=refresh_token)",
         {"200": ok("A session", reference("Session"))},

@@ -1,7 +1,10 @@
 // DOM builders. Text from the API (tweets, names) only ever goes in through textContent or
 // createTextNode: never as HTML, so a tweet saying <script> shows those characters.
 
-const MENTION_OR_TAG = /((?<![A-Za-z0-9_])@[A-Za-z0-9_]{3,15}(?![A-Za-z0-9_])|(?<![\p{L}\p{N}])#[\p{L}\p{N}_]*\p{L}[\p{L}\p{N}_]*)/u;
+// @mentions and #hashtags as the server finds them (not preceded by a letter, a digit or _).
+const MENTION = String.raw`(?<![A-Za-z0-9_])@[A-Za-z0-9_]{3,15}(?![A-Za-z0-9_])`;
+const HASHTAG = String.raw`(?<![\p{L}\p{N}])#[\p{L}\p{N}_]*\p{L}[\p{L}\p{N}_]*`;
+const MENTION_OR_TAG = new RegExp(`(${MENTION}|${HASHTAG})`, 'u');
 
 // `element('a', {href: '#'}, 'text', child)`: properties first, then text and children.
 export function element(tag, properties = {}, ...children) {
@@ -60,7 +63,8 @@ export function tweetArticle(tweet, actions) {
       author.full_name ? element('strong', {}, author.full_name) : null,
       element('span', { className: 'handle' }, authorName(author))),
     ' · ', element('a', { href: `#/tweets/${tweet.id}`, className: 'permalink' }, timeElement(tweet.created_at)));
-  const article = element('article', { className: 'tweet', dataset: { tweetId: tweet.id, createdAt: tweet.created_at }, 'aria-labelledby': headingId },
+  const article = element('article', {
+    className: 'tweet', dataset: { tweetId: tweet.id, createdAt: tweet.created_at }, 'aria-labelledby': headingId },
     header,
     tweet.reply_to_id ? element('p', { className: 'reply-to' },
       element('a', { href: `#/tweets/${tweet.reply_to_id}` }, 'In reply to another tweet')) : null,

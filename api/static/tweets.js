@@ -30,7 +30,8 @@ export function tweetList(path, label) {
     if (!page) return;
     for (const tweet of page.data) {
       // A live or caught-up tweet may already be here: never show one twice.
-      if (!list.querySelector(`[data-tweet-id="${CSS.escape(tweet.id)}"]`)) list.append(tweetArticle(tweet, tweetActions()));
+      if (list.querySelector(`[data-tweet-id="${CSS.escape(tweet.id)}"]`)) continue;
+      list.append(tweetArticle(tweet, tweetActions()));
     }
     if (!page.data.length && !cursor) list.append(element('p', { className: 'empty' }, 'Nothing here yet.'));
     cursor = page.next_cursor;

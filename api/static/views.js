@@ -40,7 +40,9 @@ export async function renderProfile(username) {
 function followButton(profile, counts) {
   const key = profile.username.toLowerCase();
   const button = element('button', { type: 'button', 'aria-pressed': String(state.following.has(key)) });
-  const label = () => { button.textContent = state.following.has(key) ? `Unfollow @${profile.username}` : `Follow @${profile.username}`; };
+  const label = () => {
+    button.textContent = `${state.following.has(key) ? 'Unfollow' : 'Follow'} @${profile.username}`;
+  };
   label();
   button.addEventListener('click', async () => {
     const following = state.following.has(key);
@@ -106,7 +108,9 @@ export async function renderTweet(id) {
   const parts = [];
   if (tweet.reply_to_id) {
     const parent = await attempt(() => get(`/tweets/${tweet.reply_to_id}`));
-    if (parent && parent !== true) parts.push(element('div', { className: 'tweets parent' }, tweetArticle(parent, tweetActions())));
+    if (parent && parent !== true) {
+      parts.push(element('div', { className: 'tweets parent' }, tweetArticle(parent, tweetActions())));
+    }
   }
   parts.push(element('div', { className: 'tweets' }, tweetArticle(tweet, tweetActions())));
   if (state.me) parts.push(composeForm());

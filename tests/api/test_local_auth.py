@@ -134,7 +134,8 @@ def test_repeated_failures_are_rate_limited(web):
 def test_user_without_a_token_and_with_a_bad_one(web):
     no_token = requests.get(web.url("/auth/v1/user"), timeout=10)
     assert no_token.status_code == 401 and no_token.json()["error_code"] == "no_authorization"
-    forged = jwt.encode({"sub": str(uuid.uuid4()), "aud": "authenticated", "exp": 2**31}, "another secret, long enough for HS256 keys!")
+    forged = jwt.encode({"sub": str(uuid.uuid4()), "aud": "authenticated", "exp": 2**31},
+                        "another secret, long enough for HS256 keys!")
     bad = requests.get(web.url("/auth/v1/user"), headers={"Authorization": f"Bearer {forged}"}, timeout=10)
     assert bad.status_code == 403 and bad.json()["error_code"] == "bad_jwt"
     grant = requests.post(web.url("/auth/v1/token?grant_type=magic"), json={}, timeout=10)

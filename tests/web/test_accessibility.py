@@ -39,8 +39,9 @@ def test_every_view_passes_axe(browser, site):
     expect(page.locator(".tweet")).to_have_count(1)
     checked = {"home": violations(page)}
     tweet_id = page.locator(".tweet").first.get_attribute("data-tweet-id")
-    for route, heading in (("#/users/access", "@access"), ("#/notifications", "Notifications"),
-                           ("#/trends", "Trends"), ("#/public", "Everyone"), (f"#/tweets/{tweet_id}", "Tweet by @access")):
+    views = (("#/users/access", "@access"), ("#/notifications", "Notifications"), ("#/trends", "Trends"),
+             ("#/public", "Everyone"), (f"#/tweets/{tweet_id}", "Tweet by @access"))
+    for route, heading in views:
         page.goto(f"{site.base_url}/{route}")
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
         page.wait_for_load_state("networkidle")
