@@ -17,24 +17,27 @@ def create_app(settings: Settings | None = None):
     # `api.gunicorn_config`, which must set PROMETHEUS_MULTIPROC_DIR before prometheus_client loads.
     import flask
 
-    from api import (auth, database, errors, limits, live, metrics, notifications, ops, request_log, streams,
-                     trends, tweets, users)
+    from api import (auth, cors, database, errors, limits, live, local_auth, metrics, notifications, ops,
+                     request_log, streams, trends, tweets, users, web)
     from api.serialization import ApiJsonProvider
 
     settings = settings or Settings.from_environment()
     if not settings.supabase_url:
         settings.require_jwt_secret()
-    app = flask.Flask(__name__)
+    app = flask.Flask(__name__, static_folder=None)  # the web client is served by api.web, with its headers
     app.json_provider_class = ApiJsonProvider
     app.json = ApiJsonProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     request_log.init_app(app)
+    cors.init_app(app)
     errors.init_app(app)
     auth.init_app(app, settings)
     pool = database.init_app(app, settings)
     metrics.init_app(app, pool)
     live.init_app(app, settings)
-    limits.init_app(app, settings, exempt=[ops.blueprint])
+    limiter = limits.init_app(app, settings, exempt=[ops.blueprint, web.blueprint])
     for module in (tweets, users, notifications, trends, streams, ops):
         app.register_blueprint(module.blueprint)
+    local_auth.init_app(app, settings, limiter)
+    web.init_app(app, settings)
     return app

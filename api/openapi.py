@@ -191,6 +191,51 @@ PATHS = {
     "/openapi.json": {"get": {"summary": "This document", "responses": {"200": ok("OpenAPI 3.1")}}},
 }
 
+# The web client, and the local sign-in (Supabase Auth's API and error shapes; not served with
+# SUPABASE_URL). Its errors are Supabase Auth's JSON, not problem+json.
+AUTH_ERROR = {"description": "Supabase Auth's error", "content": json_content(reference("AuthError"))}
+CREDENTIALS = {"type": "object", "properties": {"email": {"type": "string"}, "password": {"type": "string"}}}
+
+
+def auth_operation(summary: str, success: dict, body: dict | None = None, parameters: list | None = None) -> dict:
+    """One operation of the local sign-in: its success, or Supabase Auth's errors."""
+    result = {"summary": summary, "tags": ["local sign-in"], "parameters": parameters or [],
+              "responses": {**success, "400": AUTH_ERROR, "401": AUTH_ERROR, "403": AUTH_ERROR,
+                            "422": AUTH_ERROR, "429": AUTH_ERROR}}
+    if body is not None:
+        result["requestBody"] = {"required": True, "content": json_content(body)}
+    return result
+
+
+SCHEMAS["AuthError"] = {"type": "object", "properties": {
+    "code": {"type": ["integer", "string"]}, "error_code": {"type": "string"}, "msg": {"type": "string"},
+    "message": {"type": "string"}}}
+SCHEMAS["Session"] = {"type": "object", "required": ["access_token", "token_type", "expires_in", "expires_at",
+                                                     "refresh_token", "user"], "properties": {
+    "access_token": {"type": "string"}, "token_type": {"const": "bearer"}, "expires_in": {"type": "integer"},
+    "expires_at": {"type": "integer"}, "refresh_token": {"type": "string"}, "user": {"type": "object"}}}
+PATHS.update({
+    "/": {"get": {"summary": "The web client", "responses": {
+        "200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}}}}},
+    "/config.json": {"get": {"summary": "Where the web client signs in", "responses": {
+        "200": ok("Auth URL and anon key", {"type": "object", "properties": {
+            "auth_url": {"type": "string"}, "anon_key": {"type": "string"}}})}}},
+    "/auth/v1/signup": {"post": auth_operation(
+        "Sign up with email and password", {"200": ok("A session", reference("Session"))}, body=CREDENTIALS)},
+    "/auth/v1/token": {"post": auth_operation(
+        "Sign in (grant_type=password) or refresh (grant_type=refresh_token)",
+        {"200": ok("A session", reference("Session"))},
+        body={"type": "object", "properties": {**CREDENTIALS["properties"], "refresh_token": {"type": "string"}}},
+        parameters=[{"name": "grant_type", "in": "query", "required": True,
+                     "schema": {"enum": ["password", "refresh_token"]}}])},
+    "/auth/v1/user": {"get": {**auth_operation("The signed-in user", {"200": ok("The user", {"type": "object"})}),
+                              "security": [{"bearer": []}]}},
+    "/auth/v1/logout": {"post": {**auth_operation(
+        "Sign out", {"204": ok("Signed out")},
+        parameters=[{"name": "scope", "in": "query", "schema": {"enum": ["", "global", "local", "others"]}}]),
+        "security": [{"bearer": []}]}},
+})
+
 DOCUMENT = {
     "openapi": "3.1.0",
     "info": {"title": "chirp", "version": "1.0.0",

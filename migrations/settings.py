@@ -107,10 +107,14 @@ class Settings:
     prepared_statements: bool = True
     jwt_secret: str | None = dataclasses.field(default=None, repr=False)
     supabase_url: str | None = None
+    # The project's anon key, handed to the web client for Supabase Auth when SUPABASE_URL is set.
+    supabase_anon_key: str | None = dataclasses.field(default=None, repr=False)
     port: int = 8787
     ratelimit_storage_uri: str = dataclasses.field(default="memory://", repr=False)
     rate_limit_write: str = "30/minute"
     rate_limit_read: str = "300/minute"
+    # Failed password sign-ins of the local /auth/v1, per client address and per email.
+    rate_limit_failed_sign_in: str = "10/minute"
     ratelimit_key_prefix: str = "chirp"
     # None: one worker with memory:// rate limits (they hold per process only), else two.
     web_workers: int | None = None
@@ -141,10 +145,12 @@ class Settings:
             prepared_statements=_boolean(env, "DATABASE_PREPARED_STATEMENTS", True),
             jwt_secret=env.get("SUPABASE_JWT_SECRET") or None,
             supabase_url=_url(env, "SUPABASE_URL", ("https", "http"), "").rstrip("/") or None,
+            supabase_anon_key=env.get("SUPABASE_ANON_KEY") or None,
             port=_port(env, "PORT", 8787),
             ratelimit_storage_uri=_url(env, "RATELIMIT_STORAGE_URI", (), "memory://"),
             rate_limit_write=_rate_limit(env, "RATE_LIMIT_WRITE", "30/minute"),
             rate_limit_read=_rate_limit(env, "RATE_LIMIT_READ", "300/minute"),
+            rate_limit_failed_sign_in=_rate_limit(env, "RATE_LIMIT_FAILED_SIGN_IN", "10/minute"),
             ratelimit_key_prefix=env.get("RATELIMIT_KEY_PREFIX") or "chirp",
             web_workers=_integer(env, "WEB_CONCURRENCY", 0) if web_workers else None,
             web_threads=_integer(env, "WEB_THREADS", 8),
