@@ -12,7 +12,9 @@ from migrations.settings import ConfigurationError, Settings
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
-        applied = migrate(Settings.from_environment().database_url)
+        settings = Settings.from_environment()
+        write_limit = settings.rate_limit_write if settings.rate_limit_write_is_set else None
+        applied = migrate(settings.database_url, write_limit=write_limit)
     except (MigrationError, ConfigurationError, psycopg.OperationalError) as error:
         print(f"migration failed: {error}", file=sys.stderr)
         return 1

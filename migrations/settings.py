@@ -11,6 +11,8 @@ import dataclasses
 import os
 from functools import cached_property
 
+from limits import parse_many
+
 
 class ConfigurationError(RuntimeError):
     """A setting is missing or malformed; the message names it."""
@@ -27,6 +29,18 @@ def _integer(environ: dict[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise ConfigurationError(f"{name} must be positive, not {value}")
     return value
+
+
+def _rate_limit(environ: dict[str, str], name: str, default: str) -> str:
+    """A limit in the `limits` library's notation ("30/minute", "100 per hour", "10/2 minutes")."""
+    raw = environ.get(name, "").strip() or default
+    try:
+        parsed = parse_many(raw)
+    except ValueError:
+        parsed = []
+    if len(parsed) != 1:
+        raise ConfigurationError(f"{name} must be one limit such as 30/minute or 100 per hour, not {raw!r}")
+    return raw
 
 
 def _boolean(environ: dict[str, str], name: str, default: bool) -> bool:
@@ -50,11 +64,14 @@ class Settings:
     jwt_secret: str | None = dataclasses.field(default=None, repr=False)
     supabase_url: str | None = None
     port: int = 8787
-    ratelimit_storage_uri: str = dataclasses.field(default="memory://", repr=False)
+    # None: the database itself keeps the web tier's limits (api/limit_storage.py).
+    ratelimit_storage_uri: str | None = dataclasses.field(default=None, repr=False)
     rate_limit_write: str = "30/minute"
+    # Whether RATE_LIMIT_WRITE was set: only then does `python -m migrations` write it to the database.
+    rate_limit_write_is_set: bool = False
     rate_limit_read: str = "300/minute"
     ratelimit_key_prefix: str = "chirp"
-    # None: one worker with memory:// rate limits (they hold per process only), else two.
+    # None: one worker per core the process may run on (WEB_CONCURRENCY overrides).
     web_workers: int | None = None
     web_threads: int = 8
     consumer_batch_size: int = 100
@@ -82,9 +99,10 @@ class Settings:
             jwt_secret=env.get("SUPABASE_JWT_SECRET") or None,
             supabase_url=(env.get("SUPABASE_URL") or "").rstrip("/") or None,
             port=_integer(env, "PORT", 8787),
-            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI") or "memory://",
-            rate_limit_write=env.get("RATE_LIMIT_WRITE") or "30/minute",
-            rate_limit_read=env.get("RATE_LIMIT_READ") or "300/minute",
+            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI") or None,
+            rate_limit_write=_rate_limit(env, "RATE_LIMIT_WRITE", "30/minute"),
+            rate_limit_write_is_set=bool(env.get("RATE_LIMIT_WRITE", "").strip()),
+            rate_limit_read=_rate_limit(env, "RATE_LIMIT_READ", "300/minute"),
             ratelimit_key_prefix=env.get("RATELIMIT_KEY_PREFIX") or "chirp",
             web_workers=_integer(env, "WEB_CONCURRENCY", 0) if web_workers else None,
             web_threads=_integer(env, "WEB_THREADS", 8),
