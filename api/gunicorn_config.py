@@ -2,7 +2,7 @@
 
 Threaded workers: a sync worker would sit idle during every database round trip and cannot keep
 connections alive. WEB_THREADS threads per worker (default 8, also the size of each worker's
-connection pool); WEB_CONCURRENCY workers, by default 1 with memory:// rate limits and 2 otherwise.
+connection pool); WEB_CONCURRENCY workers, by default one per core this process may run on.
 """
 
 import os
@@ -14,13 +14,18 @@ from migrations.settings import Settings
 
 _settings = Settings.from_environment()
 
-# Rate limits kept in memory:// hold per process, so then one process serves; with a shared
-# storage (redis://), one per core of a small machine. WEB_CONCURRENCY overrides either.
-SHARED_LIMITS_WORKERS = 2
-_limits_in_memory = _settings.ratelimit_storage_uri.startswith("memory://")
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, e.g. under taskset or a cgroup cpuset)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
 
 worker_class = "gthread"
-workers = _settings.web_workers or (1 if _limits_in_memory else SHARED_LIMITS_WORKERS)
+# Every core by default: the limits hold across workers (kept in the database unless configured).
+workers = _settings.web_workers or available_cores()
 threads = _settings.web_threads
 # Clients of a load balancer reuse connections; a few seconds spares a TCP handshake per request.
 keepalive = 5
