@@ -26,6 +26,8 @@ from api.queries import QUERIES
 POOL_WAIT_SECONDS = 0.5
 CONNECT_TIMEOUT_SECONDS = 2
 RECONNECT_TIMEOUT_SECONDS = 3600.0
+# A limit check is one short statement: a few connections serve all of a worker's threads.
+MAX_POOL_SIZE = 4
 # Expired counters are deleted at most this often per process.
 PURGE_INTERVAL_SECONDS = 60.0
 # Flask-Limiter reads a limit's count and expiry right after hitting it, for the X-RateLimit-*
@@ -46,8 +48,11 @@ class DatabaseStorage(Storage):
                               "row_factory": dict_row}
         if not prepared_statements:
             connection_options["prepare_threshold"] = None
+        # Opened up front, as the request pool is: a burst never waits for connections to be made
+        # (a wait past POOL_WAIT_SECONDS would let a request through uncounted).
+        size = max(1, min(pool_size, MAX_POOL_SIZE))
         self.pool = psycopg_pool.ConnectionPool(
-            conninfo or uri, min_size=1, max_size=max(pool_size, 1), timeout=POOL_WAIT_SECONDS,
+            conninfo or uri, min_size=size, max_size=size, timeout=POOL_WAIT_SECONDS,
             reconnect_timeout=RECONNECT_TIMEOUT_SECONDS, kwargs=connection_options, name="rate-limits",
             open=False,
         )
