@@ -10,18 +10,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from migrations.settings import Settings
+from migrations.settings import Settings, available_cores
 
 _settings = Settings.from_environment()
-
-
-def available_cores() -> int:
-    """The cores this process may run on (its CPU affinity, e.g. under taskset or a cgroup cpuset)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
 
 worker_class = "gthread"
 # Every core by default: the limits hold across workers (kept in the database unless configured).

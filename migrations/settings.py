@@ -18,6 +18,14 @@ class ConfigurationError(RuntimeError):
     """A setting is missing or malformed; the message names it."""
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, e.g. under taskset or a cgroup cpuset)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _integer(environ: dict[str, str], name: str, default: int) -> int:
     raw = environ.get(name, "").strip()
     if not raw:
