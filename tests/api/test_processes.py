@@ -173,3 +173,11 @@ def test_the_token_script_reads_the_secret_from_dot_env(database_url, tmp_path, 
                         algorithms=["HS256"], audience="authenticated")
     profile = postgresql.execute("select id from public.profiles where username = 'dotenv_user'").fetchone()
     assert claims["sub"] == str(profile[0]) and claims["role"] == "authenticated" and claims["exp"] > time.time()
+
+
+def test_the_web_process_runs_a_worker_per_core_by_default(web_factory, database_url):
+    cores = len(os.sched_getaffinity(0))
+    server = web_factory(database_url, workers=None)
+    requests_over_all_workers(server, "/healthz", workers=cores, batch=8 * cores)
+    wait_until(lambda: server.log().count("Booting worker with pid") >= cores, 10, "the workers to boot")
+    assert server.log().count("Booting worker with pid") == cores
