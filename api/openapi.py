@@ -68,6 +68,10 @@ USER = path_parameter("username", USERNAME)
 BAD_PAGE = {"400": problem("Bad limit or cursor")}
 NOT_FOUND = {"404": problem("Not found")}
 
+LAST_EVENT_ID = {"name": "Last-Event-ID", "in": "header", "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"}}
+EVENT_STREAM = {"description": "Server-Sent Events: `id:`, `event:`, one line of JSON `data:`; comments keep it open",
+                "content": {"text/event-stream": {"schema": {"type": "string"}}}}
+
 SCHEMAS = {
     "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
         "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
@@ -98,6 +102,8 @@ SCHEMAS = {
          "properties": {"ids": {"type": "array", "maxItems": 1000, "items": UUID}}},
         {"type": "object", "required": ["all"], "additionalProperties": False,
          "properties": {"all": {"const": True}}}]},
+    "StreamTicket": {"type": "object", "required": ["ticket", "expires_in"], "properties": {
+        "ticket": {"type": "string"}, "expires_in": {"type": "integer"}}},
     "Trends": {"type": "object", "properties": {"data": {"type": "array", "items": {
         "type": "object", "properties": {"tag": {"type": "string"}, "count": {"type": "integer"}}}}}},
 }
@@ -147,6 +153,17 @@ PATHS = {
     "/notifications/read": {"post": operation("Mark notifications read", {"204": ok("Marked")}, user=True,
                                               body=reference("MarkRead"))},
     "/trends": {"get": operation("Top hashtags of the last 24 hours", {"200": ok("Trends", reference("Trends"))})},
+    "/stream/tickets": {"post": operation(
+        "A single-use ticket for one GET /stream?ticket= within 30 s",
+        {"201": ok("The ticket", reference("StreamTicket"))}, user=True)},
+    "/stream": {"get": {**operation(
+        "Your live updates: notification, tweet and delete events",
+        {"200": EVENT_STREAM, "400": problem("Malformed Last-Event-ID")}, user=True,
+        parameters=[{"name": "ticket", "in": "query", "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{20,100}$"}},
+                    LAST_EVENT_ID])}},
+    "/stream/public": {"get": operation(
+        "Every new tweet, live: tweet and delete events",
+        {"200": EVENT_STREAM, "400": problem("Malformed Last-Event-ID")}, parameters=[LAST_EVENT_ID])},
     "/healthz": {"get": {"summary": "Liveness", "responses": {"200": ok("Running")}}},
     "/readyz": {"get": {"summary": "Readiness", "responses": {"200": ok("Database answers"),
                                                               "503": problem("Database unavailable")}}},

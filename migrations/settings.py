@@ -93,6 +93,9 @@ class Settings:
     # its next attempt (CONSUMER_BACKOFF_BASE_SECONDS, CONSUMER_BACKOFF_CAP_SECONDS).
     consumer_backoff_base_seconds: int = 1
     consumer_backoff_cap_seconds: int = 300
+    # The consumer's fallback poll (CONSUMER_POLL_SECONDS): a notification wakes it sooner; the
+    # poll finds messages whose visibility timeout or backoff expired, which send none.
+    consumer_poll_seconds: int = 1
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -121,6 +124,7 @@ class Settings:
             consumer_metrics_port=_integer(env, "CONSUMER_METRICS_PORT", 0) if metrics_port else None,
             consumer_backoff_base_seconds=_integer(env, "CONSUMER_BACKOFF_BASE_SECONDS", 1),
             consumer_backoff_cap_seconds=_integer(env, "CONSUMER_BACKOFF_CAP_SECONDS", 300),
+            consumer_poll_seconds=_integer(env, "CONSUMER_POLL_SECONDS", 1),
         )
 
     @cached_property
