@@ -76,7 +76,9 @@ def start_web(database_url: str, log_path: Path, workers: int | None = 1, **envi
             raise AssertionError(f"gunicorn exited with {process.returncode}:\n{server.log()}")
         try:
             return requests.get(server.url("/healthz"), timeout=1).status_code == 200
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
+            # Refused before gunicorn listens; unanswered while every worker still loads the app
+            # (the kernel accepts the connection for it): try again until the deadline.
             return False
 
     try:
