@@ -57,7 +57,7 @@ def procfile(database_url, tmp_path):
 def healthy(base_url: str) -> bool:
     try:
         return requests.get(base_url + "/healthz", timeout=1).status_code == 200
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):  # not listening yet, or workers still loading
         return False
 
 
