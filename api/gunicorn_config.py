@@ -14,15 +14,21 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from migrations.settings import Settings, available_cores
+from api import http_refusals
+from migrations.settings import available_cores
+from migrations.startup import settings_or_exit
 
-_settings = Settings.from_environment()
+# A malformed setting stops gunicorn here with one line, before it binds or forks.
+_settings = settings_or_exit("web (gunicorn)", needs_token_verification=True)
 
 worker_class = "api.web_worker.StreamingGeventWorker"
 # Every core by default: the limits hold across workers (kept in the database unless configured).
 workers = _settings.web_workers or available_cores()
 # Open streams and requests in flight per worker; an idle stream costs a greenlet and a socket.
 worker_connections = 20000
+# Gunicorn's own refusals (a request line over its limit: 414; header fields: 431) as problem+json.
+http_refusals.install()
+
 # Clients of a load balancer reuse connections; a few seconds spares a TCP handshake per request.
 keepalive = 2
 timeout = 30

@@ -364,7 +364,7 @@ def wait_until_ready(base_url: str, web: subprocess.Popen) -> None:
         try:
             if requests.get(f"{base_url}/readyz", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:
             pass
         time.sleep(0.1)
     raise RuntimeError(f"the web process was not ready within {WEB_START_SECONDS} s")
