@@ -24,8 +24,7 @@ def main() -> int:
         return 1
     connection.close()
     try:
-        write_limit = settings.rate_limit_write if settings.rate_limit_write_is_set else None
-        applied = migrate(database_url, write_limit=write_limit)
+        applied = migrate(database_url, write_limit=settings.write_limit_for_database)
     except MigrationError as error:
         print(f"{PROGRAM}: migration failed: {error}", file=sys.stderr)
         return 1

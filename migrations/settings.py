@@ -170,6 +170,11 @@ class Settings:
             consumer_poll_seconds=_integer(env, "CONSUMER_POLL_SECONDS", 1),
         )
 
+    @property
+    def write_limit_for_database(self) -> str | None:
+        """RATE_LIMIT_WRITE when it was set, for migrations to store; None leaves the database's own."""
+        return self.rate_limit_write if self.rate_limit_write_is_set else None
+
     @cached_property
     def database_url(self) -> str:
         """`DATABASE_URL`, or the embedded local server's URL (started on first use) when unset."""
