@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import flask
@@ -83,6 +84,30 @@ class UnprocessableContent(ApiError):
     status, title, slug = 422, "Unprocessable Content", "unprocessable-content"
 
 
+class TooManyRequests(ApiError):
+    """A rate limit is spent: the database's write limit (SQLSTATE PT429) refused an insert."""
+
+    status, title, slug = 429, "Too Many Requests", "too-many-requests"
+
+
+# The write limit's trigger (migrations/*_write_limits.sql) raises this, as PostgREST expects.
+WRITE_LIMIT_SQLSTATE = "PT429"
+
+
+def write_limit_refusal(error: Exception) -> TooManyRequests | None:
+    """The 429 for a database write-limit refusal, with the numbers its DETAIL carries; else None."""
+    if not isinstance(error, psycopg.Error) or error.sqlstate != WRITE_LIMIT_SQLSTATE:
+        return None
+    numbers = json.loads(error.diag.message_detail or "{}")
+    headers = {
+        "Retry-After": str(numbers.get("retry_after", 1)),
+        "X-RateLimit-Limit": str(numbers.get("limit", 0)),
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": str(numbers.get("reset", 0)),
+    }
+    return TooManyRequests(error.diag.message_primary, headers)
+
+
 class ServiceUnavailable(ApiError):
     """The database cannot be reached within the pool's bounded wait."""
 
@@ -134,6 +159,9 @@ DATABASE_REFUSALS = (
 
 def render_unexpected(error: Exception) -> flask.Response:
     """Unreachable database: 503; database refusals: 4xx; anything else is logged and answers 500."""
+    limited = write_limit_refusal(error)
+    if limited is not None:
+        return render_api_error(limited)
     if isinstance(error, (psycopg.OperationalError, psycopg_pool.PoolTimeout)):
         logger.warning("database unavailable: %s", error)
         return render_api_error(ServiceUnavailable())

@@ -4,7 +4,8 @@ gevent workers: each worker serves many requests at once on greenlets, so that t
 long-lived Server-Sent-Events streams fit in one process (see README, "Live updates"); psycopg 3
 waits cooperatively under gevent's monkey patching (since 3.1.14). A thread per stream (gthread)
 would cost a thread stack and a pool slot for every open stream. WEB_CONCURRENCY workers, by
-default 1 with memory:// rate limits and 2 otherwise; each keeps a pool of WEB_THREADS connections.
+default one per core this process may run on (the rate limits hold across workers: they are
+kept in the database unless configured otherwise); each keeps a pool of WEB_THREADS connections.
 """
 
 # First of all: the gevent workers patch the standard library as they start, but psycopg chooses
@@ -21,18 +22,15 @@ import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from api import http_refusals  # noqa: E402
+from migrations.settings import available_cores  # noqa: E402
 from migrations.startup import settings_or_exit  # noqa: E402
 
 # A malformed setting stops gunicorn here with one line, before it binds or forks.
 _settings = settings_or_exit("web (gunicorn)", needs_token_verification=True)
 
-# Rate limits kept in memory:// hold per process, so then one process serves; with a shared
-# storage (redis://), one per core of a small machine. WEB_CONCURRENCY overrides either.
-SHARED_LIMITS_WORKERS = 2
-_limits_in_memory = _settings.ratelimit_storage_uri.startswith("memory://")
-
 worker_class = "api.web_worker.StreamingGeventWorker"
-workers = _settings.web_workers or (1 if _limits_in_memory else SHARED_LIMITS_WORKERS)
+# Every core by default: the limits hold across workers (kept in the database unless configured).
+workers = _settings.web_workers or available_cores()
 # Open streams and requests in flight per worker; an idle stream costs a greenlet and a socket.
 worker_connections = 20000
 # Gunicorn's own refusals (a request line over its limit: 414; header fields: 431) as problem+json.
@@ -91,3 +89,7 @@ def worker_exit(server, worker):
     database = getattr(application, "extensions", {}).get("database")
     if database is not None:
         database.close()
+    if application is not None and hasattr(application, "extensions"):
+        from api import limits
+
+        limits.close(application)

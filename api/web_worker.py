@@ -36,6 +36,7 @@ class StreamingGeventWorker(GeventWorker):
 
     def _end_streams(self) -> None:
         """Tell the application's live hub to end its streams."""
-        hub = getattr(self.wsgi, "extensions", {}).get("live_hub")
+        # A worker told to stop while it still loads the application has no `wsgi` yet.
+        hub = getattr(getattr(self, "wsgi", None), "extensions", {}).get("live_hub")
         if hub is not None:
             hub.shutdown()

@@ -1,47 +1,34 @@
-"""The web process under load: POST /tweets against GET /healthz, timeline latency at 10 thousand and
-1 million tweets, and the workers' peak memory, in one run against one gunicorn.
+"""The web process under load, in one run on one server: POST /tweets and GET /healthz with 1, 2, ...
+up to the core count of gunicorn workers, beside pgbench's rate of the same single-row insert into
+`tweets` (as `authenticated`, with every trigger: the web tier's ceiling); then timeline latency at
+10 thousand and 1 million tweets and the workers' peak memory, with the default worker count.
 
 It starts its own embedded PostgreSQL in a temporary directory (durable defaults, fsync on), migrates
-it, starts gunicorn exactly as the Procfile does, and drives it with a Python load generator:
-LOAD_PROCESSES processes of threads, each thread one keep-alive connection. The generator shares
-the machine's cores with gunicorn and PostgreSQL, so it speaks HTTP/1.1 over a raw socket with a
-request prepared once (`KeepAliveClient`): about 50 µs of CPU per request where http.client spent
-about 180 µs, CPU that the server then lacked.
+it, starts gunicorn exactly as the Procfile does, and drives it with the load generator of
+`bench.load`: LOAD_PROCESSES processes of threads, each thread one keep-alive connection.
 Set API_BENCH_SECONDS to change the measuring time per phase.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
-import http.client
 import json
-import multiprocessing
-import os
 import shutil
-import socket
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import psutil
 import psycopg
 
 from api.token import access_token
+from bench import insert_trigger_bench
+from bench.load import (CONNECTIONS, JWT_SECRET, MEASURE_SECONDS, free_port, measure_with_cpu, start_gunicorn,
+                        worker_peak_memory_megabytes)
 from migrations import embedded
 from migrations.runner import migrate
+from migrations.settings import available_cores
 
-CONNECTIONS = 16
-LOAD_PROCESSES = 4
-WARM_UP_SECONDS = 2.0
-MEASURE_SECONDS = float(os.environ.get("API_BENCH_SECONDS", "10"))
-START_DEADLINE_SECONDS = 30.0
-JWT_SECRET = "benchmark-secret-benchmark-secret-benchmark-secret"
 AUTHORS = 200
 FOLLOWED_AUTHORS = 100
-REPOSITORY = Path(__file__).resolve().parent.parent
 
 CREATE_USERS = """
 with created as (
@@ -85,159 +72,6 @@ def load_tweets(url: str, authors: list[str], first: int, last: int) -> float:
     return time.monotonic() - started
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_gunicorn(url: str, port: int, log_path: Path) -> subprocess.Popen:
-    """The Procfile's web command on `url`, with limits out of the way; returns once /healthz answers."""
-    environment = {**os.environ, "DATABASE_URL": url, "SUPABASE_JWT_SECRET": JWT_SECRET,
-                   "RATE_LIMIT_WRITE": "100000000/minute", "RATE_LIMIT_READ": "100000000/minute"}
-    environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    command = [sys.executable, "-m", "gunicorn", "api:create_app()", "--bind", f"127.0.0.1:{port}",
-               "--config", "python:api.gunicorn_config"]
-    process = subprocess.Popen(command, cwd=REPOSITORY, env=environment, stdout=log_path.open("wb"),
-                               stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + START_DEADLINE_SECONDS
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if request_once(port, "GET", "/healthz", None, {})[0] == 200:
-                return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"gunicorn did not answer /healthz:\n{log_path.read_text()}")
-
-
-def request_once(port: int, method: str, path: str, body: bytes | None, headers: dict) -> tuple[int, bytes]:
-    """One request on a fresh connection: status and body."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request(method, path, body, headers)
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
-
-
-class KeepAliveClient:
-    """One keep-alive HTTP/1.1 connection that sends one prepared request again and again."""
-
-    def __init__(self, port: int, method: str, path: str, body: bytes | None, headers: dict):
-        """Connect, and encode the request once: only the server's work should vary per request."""
-        self.socket = socket.create_connection(("127.0.0.1", port), timeout=30)
-        self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body or b'')}"]
-        lines += [f"{name}: {value}" for name, value in headers.items()]
-        self.request = ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
-        self.buffer = b""
-
-    def send(self) -> int:
-        """Send the request and read the whole response; returns its status."""
-        self.socket.sendall(self.request)
-        while b"\r\n\r\n" not in self.buffer:
-            self.buffer += self._receive()
-        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
-        status = int(head[9:12])
-        # gunicorn answers these requests with Content-Length, never chunked.
-        length = int(next(line.split(b":", 1)[1] for line in head.split(b"\r\n")
-                          if line.lower().startswith(b"content-length:")))
-        while len(self.buffer) < length:
-            self.buffer += self._receive()
-        self.buffer = self.buffer[length:]
-        return status
-
-    def _receive(self) -> bytes:
-        """The next bytes from the server; an error when it closed the connection."""
-        data = self.socket.recv(65536)
-        if not data:
-            raise ConnectionError("the server closed the connection")
-        return data
-
-    def close(self) -> None:
-        """Close the connection."""
-        self.socket.close()
-
-
-def drive_connection(port, method, path, body, headers, expected, start_at, stop_at):
-    """One keep-alive connection sending requests back to back; latencies of those begun in the window."""
-    latencies, errors = [], 0
-    client = KeepAliveClient(port, method, path, body, headers)
-    while (now := time.monotonic()) < stop_at:
-        status = client.send()
-        if now >= start_at:
-            latencies.append(time.monotonic() - now)
-            errors += status != expected
-    client.close()
-    return latencies, errors
-
-
-def drive_process(port, requests_by_connection, expected, start_at, stop_at):
-    """One load process: a thread per connection; returns all latencies and the error count."""
-    with concurrent.futures.ThreadPoolExecutor(len(requests_by_connection)) as threads:
-        futures = [threads.submit(drive_connection, port, *request, expected, start_at, stop_at)
-                   for request in requests_by_connection]
-        results = [future.result() for future in futures]
-    return [latency for latencies, _ in results for latency in latencies], sum(errors for _, errors in results)
-
-
-def measure(port: int, method: str, path: str, requests_by_connection: list[tuple], expected: int) -> dict:
-    """Drive CONNECTIONS connections over LOAD_PROCESSES processes; requests/s and latency percentiles."""
-    start_at = time.monotonic() + WARM_UP_SECONDS + 0.5
-    stop_at = start_at + MEASURE_SECONDS
-    shares = [requests_by_connection[index::LOAD_PROCESSES] for index in range(LOAD_PROCESSES)]
-    context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(LOAD_PROCESSES, mp_context=context) as processes:
-        futures = [processes.submit(drive_process, port, [(method, path, *request) for request in share],
-                                    expected, start_at, stop_at) for share in shares]
-        results = [future.result() for future in futures]
-    latencies = sorted(latency for part, _ in results for latency in part)
-    cuts = statistics.quantiles(latencies, n=100)
-    return {"requests_per_second": len(latencies) / MEASURE_SECONDS, "p50_ms": cuts[49] * 1000,
-            "p99_ms": cuts[98] * 1000, "errors": sum(errors for _, errors in results)}
-
-
-def cpu_seconds(master: subprocess.Popen, data_directory: Path) -> tuple[float, float]:
-    """CPU time (user + system) used so far by gunicorn's workers and by the PostgreSQL server."""
-    workers = sum(sum(worker.cpu_times()[:2]) for worker in psutil.Process(master.pid).children())
-    postmaster = psutil.Process(int((data_directory / "postmaster.pid").read_text().split()[0]))
-    database = sum(postmaster.cpu_times()[:4])  # its own time and that of its ended backends
-    for backend in postmaster.children():
-        try:
-            database += sum(backend.cpu_times()[:2])
-        except psutil.NoSuchProcess:
-            pass  # ended between listing and reading: its time is in the postmaster's now
-    return workers, database
-
-
-def measure_with_cpu(master: subprocess.Popen, data_directory: Path, *arguments) -> dict:
-    """`measure(*arguments)`, plus the workers' and PostgreSQL's CPU milliseconds per request.
-
-    CPU is read before the warm-up and after the window, so it is divided by the requests of the
-    whole run, estimated at the window's rate: an approximation, good enough to see who costs what.
-    """
-    before = cpu_seconds(master, data_directory)
-    result = measure(*arguments)
-    after = cpu_seconds(master, data_directory)
-    requests = result["requests_per_second"] * (WARM_UP_SECONDS + 0.5 + MEASURE_SECONDS)
-    result["worker_cpu_ms"] = (after[0] - before[0]) * 1000 / requests
-    result["postgres_cpu_ms"] = (after[1] - before[1]) * 1000 / requests
-    return result
-
-
-def worker_peak_memory_megabytes(master: subprocess.Popen) -> list[float]:
-    """Each gunicorn worker's peak resident memory (VmHWM) so far."""
-    peaks = []
-    for worker in psutil.Process(master.pid).children():
-        status = Path(f"/proc/{worker.pid}/status").read_text()
-        kilobytes = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
-        peaks.append(kilobytes / 1024)
-    return peaks
-
-
 def timeline_plan(url: str, reader: str) -> list[str]:
     """EXPLAIN ANALYZE of the timeline query as the reader: the lines naming scans."""
     from api.queries import QUERIES
@@ -265,7 +99,8 @@ def report(rows: list[tuple[str, dict]]) -> None:
 
 def prepare(url: str) -> tuple[list[str], list[str], list[str]]:
     """Migrate; create writers (one per connection), readers following FOLLOWED_AUTHORS, and authors."""
-    migrate(url)
+    migrate(url, write_limit=insert_trigger_bench.UNREFUSING_WRITE_LIMIT)
+    insert_trigger_bench.create_numbered_writers(url, CONNECTIONS)
     with psycopg.connect(url) as connection:
         writers = create_users(connection, CONNECTIONS, "writer")
         readers = create_users(connection, CONNECTIONS, "reader")
@@ -274,46 +109,83 @@ def prepare(url: str) -> tuple[list[str], list[str], list[str]]:
     return writers, readers, authors
 
 
+def bearer(user: str) -> dict[str, str]:
+    """Headers of a JSON request by `user`."""
+    return {"Authorization": f"Bearer {access_token(JWT_SECRET, user)}", "Content-Type": "application/json"}
+
+
+class Gunicorn:
+    """One gunicorn on the benchmark's server, stopped on leaving the `with` block."""
+
+    def __init__(self, root: Path, url: str, workers: int | None):
+        """Start it with `workers` (None: the default, one per core)."""
+        self.root, self.port = root, free_port()
+        self.process = start_gunicorn(url, self.port, root / f"gunicorn-{workers}.log", workers)
+
+    def __enter__(self) -> "Gunicorn":
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.process.terminate()
+        self.process.wait(30)
+
+    def measure(self, *arguments) -> dict:
+        """One phase against this gunicorn, with its CPU costs."""
+        return measure_with_cpu(self.process, self.root / "data", self.port, *arguments)
+
+
+def scaling_rows(root: Path, url: str, writers: list[str]) -> list[tuple[str, dict]]:
+    """GET /healthz and POST /tweets with 1, 2, ... up to the core count of workers."""
+    post_body = json.dumps({"content": "benchmark tweet about #postgres"}).encode()
+    rows = []
+    for workers in range(1, available_cores() + 1):
+        with Gunicorn(root, url, workers) as gunicorn:
+            rows.append((f"GET /healthz, {workers} workers",
+                         gunicorn.measure("GET", "/healthz", [(None, {})] * CONNECTIONS, 200)))
+            rows.append((f"POST /tweets, {workers} workers",
+                         gunicorn.measure("POST", "/tweets", [(post_body, bearer(w)) for w in writers], 201)))
+    return rows
+
+
+def pgbench_insert_rate(root: Path, url: str) -> float:
+    """pgbench's rate of the API's insert (as authenticated, every trigger) at CONNECTIONS clients."""
+    script = root / "authenticated_insert.sql"
+    script.write_text(insert_trigger_bench.AUTHENTICATED_INSERT_SCRIPT)
+    return insert_trigger_bench.pgbench(url, script, clients=CONNECTIONS, seconds=MEASURE_SECONDS)
+
+
 def run(root: Path) -> None:
     """Every phase of the benchmark on a server under `root`."""
     url = embedded.server(root / "data").get_uri()
-    writers, readers, authors = prepare(url)
-    port = free_port()
-    gunicorn = start_gunicorn(url, port, root / "gunicorn.log")
     try:
-        def bearer(user):
-            """Headers of a JSON request by `user`."""
-            return {"Authorization": f"Bearer {access_token(JWT_SECRET, user)}", "Content-Type": "application/json"}
-
-        def measured(*arguments):
-            """One phase against this gunicorn, with its CPU costs."""
-            return measure_with_cpu(gunicorn, root / "data", port, *arguments)
-
-        post_body = json.dumps({"content": "benchmark tweet about #postgres"}).encode()
-        rows = [("GET /healthz", measured("GET", "/healthz", [(None, {})] * CONNECTIONS, 200)),
-                ("POST /tweets", measured("POST", "/tweets", [(post_body, bearer(w)) for w in writers], 201))]
+        writers, readers, authors = prepare(url)
+        rows = scaling_rows(root, url, writers)
+        insert_rate = pgbench_insert_rate(root, url)
         timeline_requests = [(None, bearer(reader)) for reader in readers]
-        load_seconds = {"10k": load_tweets(url, authors, 1, 10_000)}
-        rows.append(("GET /timeline, 10k tweets", measured("GET", "/timeline", timeline_requests, 200)))
-        load_seconds["1M"] = load_tweets(url, authors, 10_001, 1_000_000)
-        rows.append(("GET /timeline, 1M tweets", measured("GET", "/timeline", timeline_requests, 200)))
-        peaks = worker_peak_memory_megabytes(gunicorn)
+        with Gunicorn(root, url, None) as gunicorn:
+            load_seconds = {"10k": load_tweets(url, authors, 1, 10_000)}
+            rows.append(("GET /timeline, 10k tweets", gunicorn.measure("GET", "/timeline", timeline_requests, 200)))
+            load_seconds["1M"] = load_tweets(url, authors, 10_001, 1_000_000)
+            rows.append(("GET /timeline, 1M tweets", gunicorn.measure("GET", "/timeline", timeline_requests, 200)))
+            peaks = worker_peak_memory_megabytes(gunicorn.process)
         plan = timeline_plan(url, readers[0])
     finally:
-        gunicorn.terminate()
-        gunicorn.wait(30)
         embedded.stop(root / "data")
-    print_summary(rows, load_seconds, peaks, plan)
+    print_summary(rows, insert_rate, load_seconds, peaks, plan)
 
 
-def print_summary(rows, load_seconds, peaks, plan) -> None:
+def print_summary(rows, insert_rate, load_seconds, peaks, plan) -> None:
     """Print the table, the figures the issue sets goals for, and the timeline's plan."""
     report(rows)
     results = dict(rows)
-    ratio = results["POST /tweets"]["requests_per_second"] / results["GET /healthz"]["requests_per_second"]
+    print(f"pgbench, the same insert as authenticated with every trigger, {CONNECTIONS} clients: "
+          f"{insert_rate:.0f} inserts/s")
+    for workers in range(1, available_cores() + 1):
+        post, healthz = results[f"POST /tweets, {workers} workers"], results[f"GET /healthz, {workers} workers"]
+        print(f"{workers} workers: POST/healthz {post['requests_per_second'] / healthz['requests_per_second']:.2f}"
+              f" (goal >= 0.60), POST p99 {post['p99_ms']:.1f} ms (goal <= 25 ms), "
+              f"POST rate / pgbench insert rate {post['requests_per_second'] / insert_rate:.2f}")
     timeline_ratio = results["GET /timeline, 1M tweets"]["p99_ms"] / results["GET /timeline, 10k tweets"]["p99_ms"]
-    print(f"POST /tweets rate / GET /healthz rate: {ratio:.2f} (goal >= 0.60)")
-    print(f"POST /tweets p99: {results['POST /tweets']['p99_ms']:.1f} ms (goal < 25 ms)")
     print(f"timeline p99 1M / 10k: {timeline_ratio:.2f} (goal <= 1.5)")
     print(f"worker peak RSS: {', '.join(f'{peak:.0f} MB' for peak in peaks)} (goal <= 100 MB each)")
     print(f"bulk load: 10k in {load_seconds['10k']:.1f} s, 1M in {load_seconds['1M']:.1f} s")

@@ -24,7 +24,7 @@ def main() -> int:
         return 1
     connection.close()
     try:
-        applied = migrate(database_url)
+        applied = migrate(database_url, write_limit=settings.write_limit_for_database)
     except MigrationError as error:
         print(f"{PROGRAM}: migration failed: {error}", file=sys.stderr)
         return 1

@@ -156,7 +156,7 @@ def run() -> int:
                     f" stops it), or another program holds it; `PORT={settings.port + 1} make run` uses another")
     try:
         url, shown_url = database_url(settings.database_url_setting)
-        applied = migrate(url)
+        applied = migrate(url, write_limit=settings.write_limit_for_database)
     except embedded.LocalDatabaseError as error:
         return fail(str(error))
     except psycopg.OperationalError as error:

@@ -15,7 +15,10 @@ from pathlib import Path
 
 import psycopg
 import sqlparse
+from limits import parse as parse_limit
 from pgmq.install import get_embedded_install_sql
+
+from migrations import queries
 
 MIGRATIONS_DIRECTORY = Path(__file__).parent
 LOCAL_SUPABASE_SQL = MIGRATIONS_DIRECTORY.parent / "sql" / "local_supabase.sql"
@@ -54,8 +57,11 @@ def discover(directory: Path = MIGRATIONS_DIRECTORY) -> list[Migration]:
     return migrations
 
 
-def migrate(database_url: str, directory: Path = MIGRATIONS_DIRECTORY) -> list[str]:
-    """Bring the database up to date; returns the versions applied by this run."""
+def migrate(database_url: str, directory: Path = MIGRATIONS_DIRECTORY, write_limit: str | None = None) -> list[str]:
+    """Bring the database up to date; returns the versions applied by this run.
+
+    `write_limit` ("30/minute"), when given, becomes the database's limit on writes by users.
+    """
     with psycopg.connect(database_url, autocommit=True) as connection:
         connection.execute("select pg_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
         try:
@@ -66,6 +72,8 @@ def migrate(database_url: str, directory: Path = MIGRATIONS_DIRECTORY) -> list[s
                 if migration.version not in applied:
                     _apply(connection, migration)
                     done.append(migration.version)
+            if write_limit is not None:
+                set_write_limit(connection, write_limit)
             return done
         finally:
             connection.execute("select pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
@@ -108,6 +116,14 @@ def _apply(connection: psycopg.Connection, migration: Migration) -> None:
             " values (%s, %s, %s)",
             (migration.version, migration.name, statements),
         )
+
+
+def set_write_limit(connection: psycopg.Connection, write_limit: str) -> None:
+    """Store `write_limit` (the `limits` library's notation) in public.write_limit."""
+    item = parse_limit(write_limit)
+    parameters = {"max_writes": item.amount, "period_seconds": item.get_expiry()}
+    connection.execute(queries.load("migrations")["set_write_limit"], parameters)
+    logger.info("write limit: %s writes per %s seconds", item.amount, item.get_expiry())
 
 
 def _run_script(connection: psycopg.Connection, label: str, text: str) -> None:

@@ -20,6 +20,14 @@ class ConfigurationError(RuntimeError):
     """A setting is missing or malformed; the message names it."""
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, e.g. under taskset or a cgroup cpuset)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def _integer(environ: dict[str, str], name: str, default: int) -> int:
     raw = environ.get(name, "").strip()
     if not raw:
@@ -78,12 +86,15 @@ def _url(environ: dict[str, str], name: str, schemes: tuple[str, ...], default: 
 
 
 def _rate_limit(environ: dict[str, str], name: str, default: str) -> str:
-    """A rate such as `30/minute` or `5 per second` (the `limits` library's notation)."""
+    """One rate such as `30/minute` or `5 per second` (the `limits` library's notation): the
+    database keeps RATE_LIMIT_WRITE as one count per period."""
     raw = environ.get(name, "").strip() or default
     try:
-        parse_many(raw)
+        rates = parse_many(raw)
     except ValueError:
-        raise ConfigurationError(f"{name} must be a rate such as 30/minute, not {raw!r}") from None
+        rates = []
+    if len(rates) != 1:
+        raise ConfigurationError(f"{name} must be a rate such as 30/minute, not {raw!r}")
     return raw
 
 
@@ -110,13 +121,16 @@ class Settings:
     # The project's anon key, handed to the web client for Supabase Auth when SUPABASE_URL is set.
     supabase_anon_key: str | None = dataclasses.field(default=None, repr=False)
     port: int = 8787
-    ratelimit_storage_uri: str = dataclasses.field(default="memory://", repr=False)
+    # None: the database itself keeps the web tier's limits (api/limit_storage.py).
+    ratelimit_storage_uri: str | None = dataclasses.field(default=None, repr=False)
     rate_limit_write: str = "30/minute"
+    # Whether RATE_LIMIT_WRITE was set: only then does `python -m migrations` write it to the database.
+    rate_limit_write_is_set: bool = False
     rate_limit_read: str = "300/minute"
     # Failed password sign-ins of the local /auth/v1, per client address and per email.
     rate_limit_failed_sign_in: str = "10/minute"
     ratelimit_key_prefix: str = "chirp"
-    # None: one worker with memory:// rate limits (they hold per process only), else two.
+    # None: one worker per core the process may run on (WEB_CONCURRENCY overrides).
     web_workers: int | None = None
     web_threads: int = 8
     consumer_batch_size: int = 100
@@ -147,8 +161,9 @@ class Settings:
             supabase_url=_url(env, "SUPABASE_URL", ("https", "http"), "").rstrip("/") or None,
             supabase_anon_key=env.get("SUPABASE_ANON_KEY") or None,
             port=_port(env, "PORT", 8787),
-            ratelimit_storage_uri=_url(env, "RATELIMIT_STORAGE_URI", (), "memory://"),
+            ratelimit_storage_uri=_url(env, "RATELIMIT_STORAGE_URI", (), "") or None,
             rate_limit_write=_rate_limit(env, "RATE_LIMIT_WRITE", "30/minute"),
+            rate_limit_write_is_set=bool(env.get("RATE_LIMIT_WRITE", "").strip()),
             rate_limit_read=_rate_limit(env, "RATE_LIMIT_READ", "300/minute"),
             rate_limit_failed_sign_in=_rate_limit(env, "RATE_LIMIT_FAILED_SIGN_IN", "10/minute"),
             ratelimit_key_prefix=env.get("RATELIMIT_KEY_PREFIX") or "chirp",
@@ -163,6 +178,11 @@ class Settings:
             consumer_backoff_cap_seconds=_integer(env, "CONSUMER_BACKOFF_CAP_SECONDS", 300),
             consumer_poll_seconds=_integer(env, "CONSUMER_POLL_SECONDS", 1),
         )
+
+    @property
+    def write_limit_for_database(self) -> str | None:
+        """RATE_LIMIT_WRITE when it was set, for migrations to store; None leaves the database's own."""
+        return self.rate_limit_write if self.rate_limit_write_is_set else None
 
     @cached_property
     def database_url(self) -> str:

@@ -62,9 +62,14 @@ def postgres_server():
     shutil.rmtree(root, ignore_errors=True)
 
 
+# The template's database write limit: out of the way of tests about other things; tests of the
+# limit set their own (tests/db/test_write_limits.py).
+TEMPLATE_WRITE_LIMIT = "100000/minute"
+
+
 def load_migrations(host, port, user, dbname, password=None, **_):
     """pytest-postgresql loader: migrate the template database."""
-    migrate(make_conninfo(host=host, port=port, user=user, dbname=dbname))
+    migrate(make_conninfo(host=host, port=port, user=user, dbname=dbname), write_limit=TEMPLATE_WRITE_LIMIT)
 
 
 postgresql_template = factories.postgresql_noproc(

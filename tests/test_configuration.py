@@ -87,3 +87,16 @@ def test_an_unreachable_database_is_one_line_not_a_migration_failure(tmp_path):
 def test_settings_name_the_variable():
     with pytest.raises(ConfigurationError, match="^DATABASE_READ_URL "):
         Settings.from_environment({"DATABASE_READ_URL": "nonsense"})
+
+
+def test_rate_limit_settings():
+    """One rate each (the database keeps the write limit as one count per period); storage URIs with
+    a scheme, `memory://` included; unset, the limits live in the database."""
+    with pytest.raises(ConfigurationError, match="^RATE_LIMIT_WRITE "):
+        Settings.from_environment({"RATE_LIMIT_WRITE": "30/minute;1000/hour"})
+    with pytest.raises(ConfigurationError, match="^RATELIMIT_STORAGE_URI "):
+        Settings.from_environment({"RATELIMIT_STORAGE_URI": "localhost:6379"})
+    assert Settings.from_environment({"RATELIMIT_STORAGE_URI": "memory://"}).ratelimit_storage_uri == "memory://"
+    defaults = Settings.from_environment({})
+    assert defaults.ratelimit_storage_uri is None and not defaults.rate_limit_write_is_set
+    assert Settings.from_environment({"RATE_LIMIT_WRITE": "10 per minute"}).rate_limit_write_is_set

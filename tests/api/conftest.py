@@ -8,7 +8,7 @@ import uuid
 import jwt
 import pytest
 
-from api import create_app
+from api import create_app, limits
 from migrations.settings import Settings
 from tests.helpers.fixtures import create_user
 from tests.helpers.web import TEST_JWT_SECRET, web, web_factory  # noqa: F401 - fixtures
@@ -53,6 +53,7 @@ def app_factory(postgresql):
 
     yield build
     for app in apps:
+        limits.close(app)
         app.extensions["database"].close()
 
 

@@ -103,6 +103,12 @@ def test_a_database_outage_gives_fast_503s_and_recovers_by_itself(web_factory, o
     for path in ("/tweets", "/readyz", "/tweets", "/timeline"):
         status, elapsed = timed_get(server.url(path), headers)
         assert status == 503 and elapsed < FAST_FAILURE_SECONDS, (path, status, elapsed)
+    # Writes too: the limits, kept in the same database, fail open and the write answers 503.
+    for method, path, body in (("POST", "/tweets", {"content": "during"}), ("PUT", "/me", {"username": "alice"})):
+        started = time.monotonic()
+        response = requests.request(method, server.url(path), json=body, headers=headers, timeout=30)
+        elapsed = time.monotonic() - started
+        assert response.status_code == 503 and elapsed < FAST_FAILURE_SECONDS, (path, response.status_code, elapsed)
     assert requests.get(server.url("/healthz"), timeout=10).status_code == 200
     own_primary.start()
     wait_until(lambda: requests.get(server.url("/readyz"), timeout=10).status_code == 200,
@@ -167,3 +173,11 @@ def test_the_token_script_reads_the_secret_from_dot_env(database_url, tmp_path, 
                         algorithms=["HS256"], audience="authenticated")
     profile = postgresql.execute("select id from public.profiles where username = 'dotenv_user'").fetchone()
     assert claims["sub"] == str(profile[0]) and claims["role"] == "authenticated" and claims["exp"] > time.time()
+
+
+def test_the_web_process_runs_a_worker_per_core_by_default(web_factory, database_url):
+    cores = len(os.sched_getaffinity(0))
+    server = web_factory(database_url, workers=None)
+    requests_over_all_workers(server, "/healthz", workers=cores, batch=8 * cores)
+    wait_until(lambda: server.log().count("Booting worker with pid") >= cores, 10, "the workers to boot")
+    assert server.log().count("Booting worker with pid") == cores

@@ -47,11 +47,16 @@ class WebServer:
         processes.stop(self.process, STOP_DEADLINE_SECONDS)
 
 
-def start_web(database_url: str, log_path: Path, workers: int = 1, **environment: str) -> WebServer:
-    """Start gunicorn as the Procfile does, on a free port; returns once /healthz answers 200."""
+def start_web(database_url: str, log_path: Path, workers: int | None = 1, **environment: str) -> WebServer:
+    """Start gunicorn as the Procfile does, on a free port; returns once /healthz answers 200.
+
+    `workers` sets WEB_CONCURRENCY; None leaves it unset (the default: one worker per core).
+    """
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "SUPABASE_JWT_SECRET": TEST_JWT_SECRET,
            "PORT": str(port), "WEB_CONCURRENCY": str(workers), **environment}
+    if workers is None:
+        env.pop("WEB_CONCURRENCY")
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     command = [sys.executable, "-m", "gunicorn", "api:create_app()", "--bind", f"127.0.0.1:{port}",
                "--config", "python:api.gunicorn_config"]
@@ -81,7 +86,7 @@ def web_factory(tmp_path, postgresql):
     """
     servers: list[WebServer] = []
 
-    def start(database_url: str, workers: int = 1, **environment: str) -> WebServer:
+    def start(database_url: str, workers: int | None = 1, **environment: str) -> WebServer:
         """Start one more gunicorn, logging to this test's temporary directory."""
         server = start_web(database_url, tmp_path / f"gunicorn-{len(servers)}.log", workers, **environment)
         servers.append(server)
