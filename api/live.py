@@ -220,6 +220,10 @@ class Hub:
             for event in read_events(connection, self.last_id):
                 self.last_id = event.id
                 self.dispatch(event)
+                # Let the streams send what they were just given before the next event: a backlog
+                # read at once (up to READ_BATCH_ROWS) must not fill the buffers of clients that do
+                # read. Under gevent this is a yield to the other greenlets.
+                time.sleep(0)
             for _ in connection.notifies(timeout=poll_seconds, stop_after=1):
                 pass
 
