@@ -20,6 +20,8 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator
 
+import gevent
+import gevent.monkey
 import psycopg
 from prometheus_client import Gauge
 from psycopg.rows import dict_row
@@ -76,6 +78,7 @@ class Stream:
         self.dropped = False
         self.registered = False
         self.sock = sock
+        self.sender = None
 
     def authors(self) -> set[uuid.UUID]:
         """Whose tweets this user stream carries: the user's own and their followees'."""
@@ -113,13 +116,21 @@ class Stream:
             return False
 
     def drop(self) -> None:
-        """End the stream: its generator stops, and a send blocked on a client that reads nothing fails."""
+        """End the stream: its generator stops, and a send blocked on a client that reads nothing ends."""
         self.dropped = True
-        if self.sock is not None:
+        if self.sender is not None:
+            # GreenletExit in the blocked send: gunicorn's gevent worker takes it as a quiet end.
+            self.sender.kill(block=False)
+        elif self.sock is not None:
             try:
-                self.sock.shutdown(2)  # socket.SHUT_RDWR
+                self.sock.shutdown(2)  # socket.SHUT_RDWR: without gevent, the blocked send fails
             except OSError:
                 pass
+
+    def note_sender(self) -> None:
+        """Remember the greenlet that sends this stream (under gevent's workers), to end it if dropped."""
+        if gevent.monkey.is_module_patched("socket"):
+            self.sender = gevent.getcurrent()
 
 
 class Hub:

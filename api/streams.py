@@ -123,6 +123,7 @@ def _replay(stream: live.Stream, after_id: int) -> list[live.LiveEvent]:
 def _frames(hub: live.Hub, stream: live.Stream, replay: list[live.LiveEvent], ends_at: float | None) -> Iterator[bytes]:
     """The stream's bytes: a greeting, the replay, then live frames and heartbeats until it ends."""
     try:
+        stream.note_sender()
         yield f"retry: {RECONNECT_MILLISECONDS}\n: connected\n\n".encode()
         for event in replay:
             stream.sent(event)
