@@ -9,7 +9,7 @@ import flask
 import psycopg
 from psycopg import errors as database_errors
 
-from api import pages, representations, validation
+from api import pages, representations, timeline as home_timeline, validation
 from api.auth import require_user
 from api.database import caller_transaction
 from api.errors import BadRequest, Conflict, Forbidden, NotFound, UnprocessableContent
@@ -130,12 +130,11 @@ def list_tweets():
 
 @blueprint.get("/timeline")
 def timeline():
-    """The caller's own tweets and their followees', newest first."""
+    """The caller's own tweets and their followees', newest first (see api/timeline.py)."""
     identity = require_user()
     request = pages.page_request()
-    parameters = {**request.parameters(), "user_id": identity.user_id}
     with caller_transaction(read_only=True) as connection:
-        rows = connection.execute(QUERIES["timeline_page"], parameters).fetchall()
+        rows = home_timeline.rows(connection, identity.user_id, request)
     return pages.page(rows, request, representations.tweet)
 
 

@@ -15,7 +15,7 @@ from typing import Callable
 
 import psycopg
 
-from consumer import events, text
+from consumer import events, home_timeline, text
 from consumer.queries import query
 
 
@@ -116,3 +116,4 @@ def apply(connection: psycopg.Connection, batch: list[events.Event]) -> None:
     for event in batch:
         HANDLERS[type(event)](event, effects)
     effects.write(connection)
+    home_timeline.write(connection, batch)

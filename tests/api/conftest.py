@@ -9,7 +9,9 @@ import jwt
 import pytest
 
 from api import create_app
+from consumer.worker import Worker
 from migrations.settings import Settings
+from tests.helpers.consumer_process import TEST_ENVIRONMENT
 from tests.helpers.fixtures import create_user
 from tests.helpers.web import TEST_JWT_SECRET, web, web_factory  # noqa: F401 - fixtures
 
@@ -85,3 +87,10 @@ def new_user(postgresql):
         return user_id, bearer(make_token(user_id))
 
     return create
+
+
+@pytest.fixture
+def drain(database_url):
+    """Run the consumer in this process until the queue is empty (the timeline is written ahead)."""
+    settings = Settings.from_environment({**TEST_ENVIRONMENT, "DATABASE_URL": database_url})
+    return lambda: Worker(settings).run(drain=True)
