@@ -1,0 +1,166 @@
+"""Home timeline latency by followees and by tweets: the timeline written ahead beside the old merge.
+
+On an embedded server of its own (durable defaults), as in api_bench: authors and tweets are
+bulk-loaded (triggers skipped), then each reader's home timeline is written ahead as the consumer
+leaves it after fan-out and trim: the newest `kept_entries` (800) entries of its followees' tweets,
+and the horizon at the oldest kept one. Each reader then reads its first page (20 tweets) as
+`authenticated`, in a transaction that sets the caller as the API does, through `api.timeline.rows`
+(written ahead: the horizon lookup and one page query) and through the merge query `timeline_page`
+that GET /timeline ran before, alternating, TIMELINE_BENCH_ROUNDS times each; p50 and p99 in ms.
+A page past the kept window (the merge's job) is measured too.
+
+Sets: 200,000 tweets by 5,000 authors, readers following 50 and 5,000 of them; 1,000,000 tweets by
+10,000 authors, readers following 50 and 10,000. TIMELINE_BENCH_SCALE (default 1) divides the
+tweet counts for a quick run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+from psycopg.rows import dict_row
+
+from api import timeline
+from api.database import SET_CALLER
+from api.pages import FIRST_PAGE_BEFORE, PageRequest
+from api.queries import QUERIES
+from bench.api_bench import BULK_TWEETS, create_users
+from migrations import embedded
+from migrations.runner import migrate
+
+ROUNDS = int(os.environ.get("TIMELINE_BENCH_ROUNDS", "300"))
+SCALE = int(os.environ.get("TIMELINE_BENCH_SCALE", "1"))
+PAGE_SIZE = 20
+# (tweets, authors, followees of each reader)
+SETS = ((200_000, 5_000, (50, 5_000)), (1_000_000, 10_000, (50, 10_000)))
+
+FOLLOW = """
+insert into public.follows (follower_id, followee_id)
+select %(reader)s, author from unnest(%(authors)s::uuid[]) as author
+"""
+# What the consumer's fan-out and trim leave: the newest kept_entries of the followees' tweets.
+WRITE_AHEAD = """
+with kept as (
+  select tweet.created_at, tweet.id, tweet.user_id,
+         row_number() over (order by tweet.created_at desc, tweet.id desc) as rank
+  from public.follows as follow
+  join public.tweets as tweet on tweet.user_id = follow.followee_id
+  where follow.follower_id = %(reader)s
+  order by tweet.created_at desc, tweet.id desc
+  limit (select kept_entries + 1 from public.home_timeline_settings)
+),
+written as (
+  insert into public.home_timeline (user_id, created_at, tweet_id, author_id)
+  select %(reader)s, created_at, id, user_id from kept
+  where rank <= (select kept_entries from public.home_timeline_settings)
+)
+insert into public.home_timeline_horizons (user_id, created_at, tweet_id)
+select %(reader)s, created_at, id from kept
+where rank = (select kept_entries from public.home_timeline_settings)
+  and exists (select from kept as older where older.rank = kept.rank + 1)
+"""
+
+
+def write_ahead(url: str, readers: list[str]) -> None:
+    """Write each reader's home timeline as the consumer would have, then VACUUM ANALYZE it."""
+    with psycopg.connect(url) as connection:
+        for reader in readers:
+            connection.execute(WRITE_AHEAD, {"reader": reader})
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("vacuum analyze public.home_timeline, public.home_timeline_horizons")
+
+
+def load(url: str, tweets: int, author_count: int, followees: tuple[int, ...]) -> dict[int, str]:
+    """Authors, their tweets and one reader per followee count, written ahead; returns readers by followees."""
+    with psycopg.connect(url) as connection:
+        authors = create_users(connection, author_count, f"a{author_count}_")
+        readers = dict(zip(followees, create_users(connection, len(followees), f"r{author_count}_")))
+        for count, reader in readers.items():
+            connection.execute(FOLLOW, {"reader": reader, "authors": authors[:count]})
+        connection.execute("set local session_replication_role = replica")
+        connection.execute(BULK_TWEETS, {"authors": authors, "first": 1, "last": tweets})
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("vacuum analyze public.tweets, public.follows")
+    write_ahead(url, list(readers.values()))
+    return readers
+
+
+def read_page(connection: psycopg.Connection, reader: str, request: PageRequest, merge: bool) -> float:
+    """One page read as the reader, in its own transaction as the API does; returns milliseconds."""
+    started = time.perf_counter()
+    with connection.transaction():
+        connection.execute(SET_CALLER, ("authenticated", json.dumps({"sub": reader, "role": "authenticated"})))
+        if merge:
+            rows = connection.execute(QUERIES["timeline_page"],
+                                      {**request.parameters(), "user_id": reader}).fetchall()
+        else:
+            rows = timeline.rows(connection, reader, request)
+    assert len(rows) == request.limit + 1, len(rows)
+    return (time.perf_counter() - started) * 1000
+
+
+def past_window(connection: psycopg.Connection, reader: str) -> PageRequest | None:
+    """A page request whose cursor is the reader's horizon (all of it from the merge); None without one."""
+    row = connection.execute("select created_at, tweet_id from public.home_timeline_horizons "
+                             "where user_id = %s", (reader,)).fetchone()
+    return None if row is None else PageRequest(PAGE_SIZE, row["created_at"], row["tweet_id"])
+
+
+def measure(url: str, reader: str) -> dict[str, tuple[float, float]]:
+    """p50 and p99 of the first page written ahead and merged, and of a page past the window."""
+    first = PageRequest(PAGE_SIZE, *FIRST_PAGE_BEFORE)
+    timings: dict[str, list[float]] = {"written ahead": [], "merge": [], "past the window": []}
+    with psycopg.connect(url, row_factory=dict_row, autocommit=True) as connection:
+        older = past_window(connection, reader)
+        for _ in range(ROUNDS):
+            timings["written ahead"].append(read_page(connection, reader, first, merge=False))
+            timings["merge"].append(read_page(connection, reader, first, merge=True))
+            if older is not None:
+                timings["past the window"].append(read_page(connection, reader, older, merge=False))
+    return {name: percentiles(values) for name, values in timings.items() if values}
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    """(p50, p99) of `values`."""
+    cuts = statistics.quantiles(values, n=100)
+    return cuts[49], cuts[98]
+
+
+def run(root: Path) -> None:
+    """Load each set, measure each reader, print the table and the goals' ratios."""
+    url = embedded.server(root / "data").get_uri()
+    migrate(url)
+    try:
+        print(f"{'tweets':>10}{'followees':>10}  {'query':<18}{'p50 ms':>9}{'p99 ms':>9}", flush=True)
+        for tweets, author_count, followees in SETS:
+            tweets //= SCALE
+            started = time.monotonic()
+            readers = load(url, tweets, author_count, followees)
+            print(f"(loaded {tweets:,} tweets in {time.monotonic() - started:.0f} s)", flush=True)
+            results = {count: measure(url, reader) for count, reader in readers.items()}
+            for count, result in results.items():
+                for name, (p50, p99) in result.items():
+                    print(f"{tweets:>10,}{count:>10,}  {name:<18}{p50:>9.2f}{p99:>9.2f}", flush=True)
+            few, many = followees
+            ratio = results[many]["written ahead"][1] / results[few]["written ahead"][1]
+            merge_ratio = results[many]["merge"][1] / results[few]["merge"][1]
+            print(f"p99 {many:,} / {few} followees at {tweets:,} tweets: written ahead {ratio:.2f} "
+                  f"(goal <= 1.5), merge {merge_ratio:.2f}", flush=True)
+    finally:
+        embedded.stop(root / "data")
+
+
+def main() -> None:
+    """`python -m bench timeline_bench`."""
+    root = Path(tempfile.mkdtemp(prefix="timelinebench-"))
+    try:
+        run(root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
