@@ -20,6 +20,9 @@ blueprint = flask.Blueprint("tweets", __name__)
 # Printable ASCII, as the IETF Idempotency-Key draft and Stripe's keys use.
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 PROFILE_REQUIRED = "create your profile first (PUT /me)"
+# Expired Idempotency-Key records each keyed POST removes: more than keys are made per request,
+# so the table cannot grow past a day's keys, and few enough to cost next to nothing.
+PURGED_KEYS_PER_REQUEST = 10
 
 
 @blueprint.post("/tweets")
@@ -54,6 +57,7 @@ def _create_once(connection, user_id, content, reply_to_id, key) -> dict:
     """Insert the tweet, unless `key` already created one in the last 24 hours: then that one's row."""
     parameters = {"user_id": user_id, "key": key}
     if key is not None:
+        connection.execute(QUERIES["purge_expired_idempotency_keys"], {"max_rows": PURGED_KEYS_PER_REQUEST})
         try:
             claimed = connection.execute(QUERIES["claim_idempotency_key"], parameters).fetchone()
         except database_errors.ForeignKeyViolation:

@@ -96,7 +96,8 @@ def read_page(connection: psycopg.Connection, reader: str, request: PageRequest,
     """One page read as the reader, in its own transaction as the API does; returns milliseconds."""
     started = time.perf_counter()
     with connection.transaction():
-        connection.execute(SET_CALLER, ("authenticated", json.dumps({"sub": reader, "role": "authenticated"})))
+        connection.execute(SET_CALLER, ("authenticated", json.dumps({"sub": reader, "role": "authenticated"}),
+                                        "5000"))
         if merge:
             rows = connection.execute(QUERIES["timeline_page"],
                                       {**request.parameters(), "user_id": reader}).fetchall()
