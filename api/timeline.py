@@ -8,7 +8,6 @@ the merge over every followee's tweets, which is always right and costs more per
 
 from __future__ import annotations
 
-import datetime
 import uuid
 
 import psycopg
@@ -16,28 +15,17 @@ import psycopg
 from api.pages import PageRequest
 from api.queries import QUERIES
 
-# No horizon: the timeline is complete, every row is at or after this one.
-EARLIEST = (
-    datetime.datetime.min.replace(tzinfo=datetime.timezone.utc),
-    uuid.UUID("00000000-0000-0000-0000-000000000000"),
-)
-
 
 def rows(connection: psycopg.Connection, user_id: uuid.UUID, request: PageRequest) -> list[dict]:
     """Up to `limit + 1` rows of the caller's home timeline before the request's cursor, newest first."""
     parameters = {**request.parameters(), "user_id": user_id}
-    horizon_row = connection.execute(QUERIES["home_timeline_horizon"], parameters).fetchone()
-    horizon = EARLIEST if horizon_row is None else (horizon_row["created_at"], horizon_row["tweet_id"])
-    before = (request.before_created_at, request.before_id)
-    found: list[dict] = []
-    if before > horizon:
-        found = connection.execute(QUERIES["home_timeline_page"], {
-            **parameters, "horizon_created_at": horizon[0], "horizon_id": horizon[1],
-        }).fetchall()
+    page = connection.execute(QUERIES["home_timeline_page"], parameters).fetchall()
+    found = [row for row in page if row["id"] is not None]
     wanted = parameters["limit"] - len(found)
-    if wanted > 0 and horizon_row is not None:
+    if wanted > 0 and page[0]["horizon_found"]:
         # Past the kept window: the rest of the page from the merge, strictly before the horizon.
-        older_than = min(before, horizon)
+        horizon = (page[0]["horizon_created_at"], page[0]["horizon_tweet_id"])
+        older_than = min((request.before_created_at, request.before_id), horizon)
         found += connection.execute(QUERIES["timeline_page"], {
             **parameters, "limit": wanted,
             "before_created_at": older_than[0], "before_id": older_than[1],

@@ -128,6 +128,17 @@ def measure(url: str, reader: str) -> dict[str, tuple[float, float]]:
     return {name: percentiles(values) for name, values in timings.items() if values}
 
 
+def plan(url: str, reader: str) -> list[str]:
+    """EXPLAIN ANALYZE of the written-ahead page query as the reader: the lines naming scans."""
+    first = PageRequest(PAGE_SIZE, *FIRST_PAGE_BEFORE)
+    with psycopg.connect(url) as connection:
+        connection.execute(SET_CALLER, ("authenticated", json.dumps({"sub": reader, "role": "authenticated"}),
+                                        "5000"))
+        lines = connection.execute(b"explain (analyze, costs off) " + QUERIES["home_timeline_page"].encode(),
+                                   {**first.parameters(), "user_id": reader}).fetchall()
+    return [line[0].strip() for line in lines if "Scan" in line[0] or "Execution Time" in line[0]]
+
+
 def percentiles(values: list[float]) -> tuple[float, float]:
     """(p50, p99) of `values`."""
     cuts = statistics.quantiles(values, n=100)
@@ -154,6 +165,8 @@ def run(root: Path) -> None:
             merge_ratio = results[many]["merge"][1] / results[few]["merge"][1]
             print(f"p99 {many:,} / {few} followees at {tweets:,} tweets: written ahead {ratio:.2f} "
                   f"(goal <= 1.5), merge {merge_ratio:.2f}", flush=True)
+            print(f"plan of the written-ahead page, {many:,} followees:\n  "
+                  + "\n  ".join(plan(url, readers[many])), flush=True)
     finally:
         embedded.stop(root / "data")
 

@@ -1,22 +1,30 @@
 -- The home timeline read from the entries the consumer writes ahead (see
 -- sql/consumer/home_timeline.sql). A page is the caller's timeline entries, their own tweets (seen
 -- at once, before the consumer catches up) and the tweets of the pulled authors they follow, all
--- at or after the caller's horizon; what lies before the horizon comes from timeline_page (the merge).
-
--- home_timeline_horizon --
--- From where on the caller's home_timeline is complete; no row when all of it is.
-select created_at, tweet_id from public.home_timeline_horizons where user_id = %(user_id)s;
+-- at or after the caller's horizon (from where on their home_timeline is complete); what lies
+-- before the horizon comes from timeline_page (the merge over every followee).
 
 -- home_timeline_page --
--- One page at or after the horizon: one range of the caller's home_timeline (entries whose tweet
--- and follow still exist), one of their own tweets, one per followed pulled author; merged, deduplicated.
-with entries as (
+-- One page at or after the caller's horizon, in one round trip: one range of their home_timeline
+-- (entries whose tweet and follow still exist), one of their own tweets, one per followed pulled
+-- author; merged and deduplicated. Every row carries the horizon; with no tweet, one row of it alone.
+with horizon as (
+  select true as found, created_at, tweet_id
+  from public.home_timeline_horizons where user_id = %(user_id)s
+  union all
+  -- No horizon row: the timeline is complete, every entry is after this.
+  select false, '-infinity'::timestamptz, '00000000-0000-0000-0000-000000000000'::uuid
+  order by found desc
+  limit 1
+),
+entries as (
   (
     select entry.tweet_id as id, entry.created_at
     from public.home_timeline as entry
     where entry.user_id = %(user_id)s
       and (entry.created_at, entry.tweet_id) < (%(before_created_at)s, %(before_id)s)
-      and (entry.created_at, entry.tweet_id) >= (%(horizon_created_at)s, %(horizon_id)s)
+      and (entry.created_at, entry.tweet_id)
+          >= ((select created_at from horizon), (select tweet_id from horizon))
       -- The consumer takes these out too, a moment later: until then the page must not show them.
       and exists (select from public.tweets where tweets.id = entry.tweet_id)
       and exists (
@@ -31,7 +39,7 @@ with entries as (
     select id, created_at from public.tweets
     where user_id = %(user_id)s
       and (created_at, id) < (%(before_created_at)s, %(before_id)s)
-      and (created_at, id) >= (%(horizon_created_at)s, %(horizon_id)s)
+      and (created_at, id) >= ((select created_at from horizon), (select tweet_id from horizon))
     order by created_at desc, id desc
     limit %(limit)s
   )
@@ -44,7 +52,7 @@ with entries as (
     select id, created_at from public.tweets
     where tweets.user_id = pulled.author_id
       and (created_at, id) < (%(before_created_at)s, %(before_id)s)
-      and (created_at, id) >= (%(horizon_created_at)s, %(horizon_id)s)
+      and (created_at, id) >= ((select created_at from horizon), (select tweet_id from horizon))
     order by created_at desc, id desc
     limit %(limit)s
   ) as recent
@@ -55,12 +63,20 @@ newest as (
   group by id, created_at
   order by created_at desc, id desc
   limit %(limit)s
+),
+page as (
+  select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
+         p.username, p.full_name, p.avatar_url,
+         coalesce(c.like_count, 0) as like_count
+  from newest
+  join public.tweets as t on t.id = newest.id
+  join public.profiles as p on p.id = t.user_id
+  left join public.tweet_counters as c on c.tweet_id = t.id
 )
-select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
-       p.username, p.full_name, p.avatar_url,
-       coalesce(c.like_count, 0) as like_count
-from newest
-join public.tweets as t on t.id = newest.id
-join public.profiles as p on p.id = t.user_id
-left join public.tweet_counters as c on c.tweet_id = t.id
-order by t.created_at desc, t.id desc;
+-- (Python cannot hold '-infinity': the horizon's columns are null when there is none.)
+select horizon.found as horizon_found,
+       case when horizon.found then horizon.created_at end as horizon_created_at,
+       case when horizon.found then horizon.tweet_id end as horizon_tweet_id, page.*
+from horizon
+left join page on true
+order by page.created_at desc, page.id desc;
