@@ -39,6 +39,9 @@ REPLICA_WAIT_SECONDS = 0.25
 REPLICA_RETRY_SECONDS = 5.0
 
 logger = logging.getLogger(__name__)
+# What psycopg's prepared statements meet behind a transaction-mode pooler (SQLSTATE 26000, 42P05).
+POOLER_PREPARED_STATEMENT_ERRORS = (psycopg.errors.InvalidSqlStatementName,
+                                    psycopg.errors.DuplicatePreparedStatement)
 
 
 class Database:
@@ -131,6 +134,13 @@ def unavailable_as_503() -> Iterator[None]:
     """Turn "cannot reach the database" and a statement timeout into ServiceUnavailable; others pass."""
     try:
         yield
+    except POOLER_PREPARED_STATEMENT_ERRORS as error:
+        # A transaction-mode pooler hands each transaction any server connection: a statement
+        # prepared on one is missing (or already there) on the next. The operator's mistake, not
+        # the client's: say which setting fixes it, in one line.
+        logger.error("prepared statement error behind a transaction-mode pooler? set "
+                     "DATABASE_PREPARED_STATEMENTS=false (%s: %s)", type(error).__name__, error)
+        raise ServiceUnavailable("the database connection is misconfigured; retry later") from None
     except psycopg.errors.QueryCanceled as error:
         raise ServiceUnavailable("the request took longer than the database allows; retry shortly") from error
     except (psycopg_pool.PoolTimeout, psycopg.OperationalError) as error:

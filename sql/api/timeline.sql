@@ -46,11 +46,14 @@ entries as (
   union all
   select recent.id, recent.created_at
   from public.timeline_pulled_authors as pulled
-  join public.follows as follow
-    on follow.follower_id = %(user_id)s and follow.followee_id = pulled.author_id
   cross join lateral (
     select id, created_at from public.tweets
     where tweets.user_id = pulled.author_id
+      -- Per pulled author (few), one probe of follows' primary key: never a scan of follows.
+      and exists (
+        select from public.follows
+        where follows.follower_id = %(user_id)s and follows.followee_id = pulled.author_id
+      )
       and (created_at, id) < (%(before_created_at)s, %(before_id)s)
       and (created_at, id) >= ((select created_at from horizon), (select tweet_id from horizon))
     order by created_at desc, id desc

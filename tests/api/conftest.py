@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 
@@ -40,15 +41,19 @@ def settings_for(database_url: str, **changes) -> Settings:
 
 
 @pytest.fixture
-def app_factory(postgresql):
+def app_factory(postgresql, web_database_url):
     """Build apps with `app_factory(settings)`; their pools close at teardown.
 
     It asks for `postgresql` so that its teardown comes first: pools still open when the test
-    database is dropped would reconnect into the drop.
+    database is dropped would reconnect into the drop. With --database-pooler the apps connect
+    through the pooler, without prepared statements.
     """
     apps = []
 
     def build(settings: Settings):
+        pooled = web_database_url(settings.database_url_setting)
+        if pooled != settings.database_url_setting:
+            settings = dataclasses.replace(settings, database_url_setting=pooled, prepared_statements=False)
         app = create_app(settings)
         apps.append(app)
         return app
