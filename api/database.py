@@ -20,6 +20,7 @@ from psycopg.rows import dict_row
 
 from api.auth import Identity, current_identity
 from api.errors import ServiceUnavailable
+from api.pooler import MISCONFIGURED, PoolerCheck
 from migrations.settings import Settings
 
 # A request waits at most this long for a connection, so a dead database answers 503 quickly.
@@ -56,6 +57,12 @@ class Database:
         self.replica = (
             self._pool(settings.database_read_url, "replica") if settings.database_read_url else None
         )
+        # Prepared statements behind a transaction-mode pooler fail, or worse: check each database once.
+        self.pooler_checks = {}
+        if settings.prepared_statements:
+            self.pooler_checks[self.primary] = PoolerCheck(settings.database_url, "primary")
+            if self.replica is not None:
+                self.pooler_checks[self.replica] = PoolerCheck(settings.database_read_url, "replica")
 
     def _pool(self, conninfo: str, name: str) -> psycopg_pool.ConnectionPool:
         """A pool sized for one gunicorn worker's threads, opened without waiting for the database."""
@@ -94,6 +101,7 @@ class Database:
             if read_only and self.replica is not None and time.monotonic() >= self.replica_down_until:
                 started = False
                 try:
+                    self._require_unpooled(self.replica)
                     with self.replica.connection(timeout=REPLICA_WAIT_SECONDS) as connection:
                         self._set_caller(connection, identity)
                         started = True
@@ -103,9 +111,16 @@ class Database:
                     if started:
                         raise
                     self._replica_failed(error)
+            self._require_unpooled(self.primary)
             with self.primary.connection() as connection:
                 self._set_caller(connection, identity)
                 yield connection
+
+    def _require_unpooled(self, pool: psycopg_pool.ConnectionPool) -> None:
+        """503 while prepared statements are on behind a transaction-mode pooler (see api/pooler.py)."""
+        check = self.pooler_checks.get(pool)
+        if check is not None:
+            check.require_unpooled()
 
     def _set_caller(self, connection: psycopg.Connection, identity: Identity) -> None:
         """Become the caller for this transaction, with the API's statement timeout."""
@@ -125,6 +140,7 @@ class Database:
     @contextlib.contextmanager
     def owner_transaction(self) -> Iterator[psycopg.Connection]:
         """One transaction as the pool's own login role, for operations endpoints only."""
+        self._require_unpooled(self.primary)
         with unavailable_as_503(), self.primary.connection() as connection:
             yield connection
 
@@ -140,7 +156,7 @@ def unavailable_as_503() -> Iterator[None]:
         # the client's: say which setting fixes it, in one line.
         logger.error("prepared statement error behind a transaction-mode pooler? set "
                      "DATABASE_PREPARED_STATEMENTS=false (%s: %s)", type(error).__name__, error)
-        raise ServiceUnavailable("the database connection is misconfigured; retry later") from None
+        raise ServiceUnavailable(MISCONFIGURED) from None
     except psycopg.errors.QueryCanceled as error:
         raise ServiceUnavailable("the request took longer than the database allows; retry shortly") from error
     except (psycopg_pool.PoolTimeout, psycopg.OperationalError) as error:
