@@ -12,6 +12,11 @@ A page past the kept window (the merge's job) is measured too.
 Sets: 200,000 tweets by 5,000 authors, readers following 50 and 5,000 of them; 1,000,000 tweets by
 10,000 authors, readers following 50 and 10,000. TIMELINE_BENCH_SCALE (default 1) divides the
 tweet counts for a quick run.
+
+Then the consumer's side: the time to drain a batch of 100 tweet.created events by ordinary
+authors, and with one of them by an author with 10,000 followers (the most that is fanned out) or
+100,000 (pulled, not fanned out), each the median of FAN_OUT_ROUNDS drains (`Worker.run(drain=True)`,
+connection set-up included).
 """
 
 from __future__ import annotations
@@ -32,8 +37,10 @@ from api.database import SET_CALLER
 from api.pages import FIRST_PAGE_BEFORE, PageRequest
 from api.queries import QUERIES
 from bench.api_bench import BULK_TWEETS, create_users
+from consumer.worker import Worker
 from migrations import embedded
 from migrations.runner import migrate
+from migrations.settings import Settings
 
 ROUNDS = int(os.environ.get("TIMELINE_BENCH_ROUNDS", "300"))
 SCALE = int(os.environ.get("TIMELINE_BENCH_SCALE", "1"))
@@ -66,6 +73,23 @@ select %(reader)s, created_at, id from kept
 where rank = (select kept_entries from public.home_timeline_settings)
   and exists (select from kept as older where older.rank = kept.rank + 1)
 """
+
+
+# Followers of the two popular authors whose posts the fan-out measurement times.
+FANNED_OUT_FOLLOWERS = 10_000
+PULLED_FOLLOWERS = 100_000 // SCALE
+ORDINARY_TWEETS_PER_BATCH = 99
+FAN_OUT_ROUNDS = 5
+POPULAR = """
+with followed as (
+  insert into public.follows (follower_id, followee_id)
+  select follower, %(author)s from unnest(%(followers)s::uuid[]) as follower
+  returning 1
+)
+insert into public.profile_counters (user_id, follower_count)
+select %(author)s, count(*) from followed
+"""
+POST = "insert into public.tweets (user_id, content) select unnest(%(authors)s::uuid[]), 'fan-out #bench'"
 
 
 def write_ahead(url: str, readers: list[str]) -> None:
@@ -145,6 +169,36 @@ def percentiles(values: list[float]) -> tuple[float, float]:
     return cuts[49], cuts[98]
 
 
+def fan_out_costs(url: str) -> dict[str, float]:
+    """Milliseconds the consumer takes for a batch of 100 tweet.created: ordinary authors only, and with
+    one tweet by an author with 10,000 followers (fanned out), or 100,000 (pulled: not fanned out)."""
+    with psycopg.connect(url) as connection:
+        followers = create_users(connection, PULLED_FOLLOWERS, "fol")
+        ordinary = create_users(connection, ORDINARY_TWEETS_PER_BATCH, "ord")
+        fanned, pulled = create_users(connection, 2, "popular")
+        connection.execute("set local session_replication_role = replica")
+        connection.execute(POPULAR, {"author": fanned, "followers": followers[:FANNED_OUT_FOLLOWERS]})
+        connection.execute(POPULAR, {"author": pulled, "followers": followers})
+        connection.execute("insert into public.timeline_pulled_authors (author_id) values (%s)", (pulled,))
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("vacuum analyze public.follows, public.profile_counters")
+    settings = Settings.from_environment({"DATABASE_URL": url})
+    Worker(settings).run(drain=True)  # warm up: what the loads left, if anything
+    costs = {}
+    for name, extra in (("warm-up", [ordinary[0]]), ("100 ordinary", [ordinary[0]]), ("99 + 10,000 followers", [fanned]),
+                        (f"99 + {PULLED_FOLLOWERS:,} followers (pulled)", [pulled])):
+        timings = []
+        for _ in range(FAN_OUT_ROUNDS):
+            with psycopg.connect(url) as connection:
+                connection.execute(POST, {"authors": ordinary + extra})
+            started = time.perf_counter()
+            Worker(settings).run(drain=True)
+            timings.append((time.perf_counter() - started) * 1000)
+        costs[name] = statistics.median(timings)
+    del costs["warm-up"]
+    return costs
+
+
 def run(root: Path) -> None:
     """Load each set, measure each reader, print the table and the goals' ratios."""
     url = embedded.server(root / "data").get_uri()
@@ -167,6 +221,9 @@ def run(root: Path) -> None:
                   f"(goal <= 1.5), merge {merge_ratio:.2f}", flush=True)
             print(f"plan of the written-ahead page, {many:,} followees:\n  "
                   + "\n  ".join(plan(url, readers[many])), flush=True)
+        for name, milliseconds in fan_out_costs(url).items():
+            print(f"consumer batch of tweet.created, {name}: {milliseconds:.0f} ms (median of "
+                  f"{FAN_OUT_ROUNDS})", flush=True)
     finally:
         embedded.stop(root / "data")
 
