@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench migrate stop clean
+.PHONY: run test bench bench-soak migrate stop clean
 
 $(INSTALLED): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(PY) -m bench
+
+# Soak mode: the whole system for SOAK_SECONDS (300) at SOAK_RATE tweets/s (200), sampled as it runs.
+bench-soak: $(INSTALLED)
+	$(PY) -m bench.soak
 
 # Stop the embedded local server that `make run` leaves running.
 stop: $(INSTALLED)
