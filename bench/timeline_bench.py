@@ -93,9 +93,11 @@ POST = "insert into public.tweets (user_id, content) select unnest(%(authors)s::
 
 
 def write_ahead(url: str, readers: list[str]) -> None:
-    """Write each reader's home timeline as the consumer would have, then VACUUM ANALYZE it."""
+    """Write (again) each reader's home timeline as the consumer would have, then VACUUM ANALYZE it."""
     with psycopg.connect(url) as connection:
         for reader in readers:
+            connection.execute("delete from public.home_timeline where user_id = %s", (reader,))
+            connection.execute("delete from public.home_timeline_horizons where user_id = %s", (reader,))
             connection.execute(WRITE_AHEAD, {"reader": reader})
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("vacuum analyze public.home_timeline, public.home_timeline_horizons")
