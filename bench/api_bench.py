@@ -248,7 +248,7 @@ def timeline_plan(url: str, reader: str) -> list[str]:
     with psycopg.connect(url) as connection:
         connection.execute("select set_config('role', 'authenticated', true), "
                            "set_config('request.jwt.claims', %s, true)", (json.dumps({"sub": reader}),))
-        plan = connection.execute(b"explain (analyze, costs off) " + QUERIES["timeline_page"].encode(),
+        plan = connection.execute(b"explain (analyze, costs off) " + QUERIES["home_timeline_page"].encode(),
                                   parameters).fetchall()
     return [row[0].strip() for row in plan if "Scan" in row[0] or "Execution Time" in row[0]]
 

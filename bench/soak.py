@@ -103,6 +103,18 @@ def resident_megabytes(process: psutil.Process, with_children: bool = True) -> f
     return total / 2**20
 
 
+def cpu_seconds(process: psutil.Process, with_children: bool = True) -> float:
+    """User + system CPU seconds of a process and, optionally, its children (ended ones included)."""
+    times = process.cpu_times()
+    total = times.user + times.system + times.children_user + times.children_system
+    for member in process.children(recursive=True) if with_children else []:
+        try:
+            total += sum(member.cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def sample(url: str, processes: dict[str, psutil.Process], started: float) -> dict:
     """One row of measurements."""
     with psycopg.connect(url, autocommit=True) as connection:
@@ -111,6 +123,7 @@ def sample(url: str, processes: dict[str, psutil.Process], started: float) -> di
     row["elapsed"] = time.monotonic() - started
     for name, process in processes.items():
         row[f"{name}_mb"] = resident_megabytes(process, with_children=name != "consumer")
+        row[f"{name}_cpu"] = cpu_seconds(process, with_children=name != "consumer")
     return row
 
 
@@ -175,7 +188,11 @@ def summarize(rows: list[dict], load: Load, elapsed: float) -> None:
     print(f"queue table with indexes: {first['queue_bytes'] / 2**20:.2f} MB -> {last['queue_bytes'] / 2**20:.2f} MB; "
           f"home_timeline: {first['timeline_bytes'] / 2**20:.1f} MB -> {last['timeline_bytes'] / 2**20:.1f} MB "
           f"({last['timeline_rows']} rows, at most {WRITERS} x 800)")
-    print("resident memory, second sample -> last (MB): " + ", ".join(
+    tweets = last["tweets_counted"] - first["tweets_counted"]
+    print(f"CPU per tweet (its POST, its events, its fan-out to {FOLLOWS} followers; the timeline reads "
+          f"beside): " + ", ".join(f"{name} {(last[f'{name}_cpu'] - first[f'{name}_cpu']) * 1000 / tweets:.2f} ms"
+                                  for name in ("web", "consumer", "postgres")))
+    print("memory (unique set), second sample -> last (MB): " + ", ".join(
         f"{name} {rows[1][f'{name}_mb']:.0f} -> {last[f'{name}_mb']:.0f}" for name in ("web", "consumer", "postgres")))
 
 
