@@ -28,7 +28,7 @@ import psutil
 import psycopg
 
 from api.token import access_token
-from bench.api_bench import FOLLOW_ALL, JWT_SECRET, KeepAliveClient, create_users, free_port, start_gunicorn
+from bench.api_bench import JWT_SECRET, KeepAliveClient, create_users, free_port, start_gunicorn
 from migrations import embedded
 from migrations.runner import migrate
 
@@ -133,11 +133,8 @@ def print_row(row: dict) -> None:
           f"{row['web_mb']:>8.0f}{row['consumer_mb']:>9.0f}{row['postgres_mb']:>9.0f}", flush=True)
 
 
-def run(root: Path) -> None:
-    """Set up, load for SECONDS while sampling, then report."""
-    data = root / "data"
-    url = embedded.server(data).get_uri()
-    migrate(url)
+def create_writers(url: str) -> list[str]:
+    """WRITERS users, each following the next FOLLOWS of them (the follows' events go to the consumer)."""
     with psycopg.connect(url) as connection:
         writers = create_users(connection, WRITERS, "writer")
         for offset in range(1, FOLLOWS + 1):
@@ -145,6 +142,15 @@ def run(root: Path) -> None:
                 "insert into public.follows (follower_id, followee_id) select a, b from "
                 "unnest(%(a)s::uuid[], %(b)s::uuid[]) as pair(a, b)",
                 {"a": writers, "b": writers[offset:] + writers[:offset]})
+    return writers
+
+
+def run(root: Path) -> None:
+    """Set up, load for SECONDS while sampling, then report."""
+    data = root / "data"
+    url = embedded.server(data).get_uri()
+    migrate(url)
+    writers = create_writers(url)
     port = free_port()
     web = start_gunicorn(url, port, root / "gunicorn.log")
     consumer = subprocess.Popen([sys.executable, "-m", "consumer"], cwd=REPOSITORY,
