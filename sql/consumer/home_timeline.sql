@@ -95,24 +95,27 @@ on conflict do nothing;
 
 -- trim_timelines --
 -- Keep the newest kept_entries entries of some timelines this batch wrote to (at most
--- trimmed_timelines_per_batch, sampled: a timeline that grows often is sampled often), and raise
--- each trimmed timeline's horizon to its oldest kept entry.
+-- trimmed_timelines_per_batch, drawn by entries written: a timeline that grows fast is trimmed
+-- often), and raise each trimmed timeline's horizon to its oldest kept entry.
 with settings as (
   select kept_entries, trimmed_timelines_per_batch from public.home_timeline_settings
 ),
 touched as (
-  select user_id from (
-    select follow.follower_id as user_id
-    from public.follows as follow
-    where follow.followee_id = any(%(author_ids)b::uuid[])
-      and not exists (
-        select from public.timeline_pulled_authors as pulled where pulled.author_id = follow.followee_id
-      )
-    union
-    select unnest(%(follower_ids)b::uuid[])
-  ) as written
-  order by random()
-  limit (select trimmed_timelines_per_batch from settings)
+  -- One row per entry written, so a timeline that got many is more likely drawn.
+  select distinct user_id from (
+    select written.user_id from (
+      select follow.follower_id as user_id
+      from public.follows as follow
+      where follow.followee_id = any(%(author_ids)b::uuid[])
+        and not exists (
+          select from public.timeline_pulled_authors as pulled where pulled.author_id = follow.followee_id
+        )
+      union all
+      select unnest(%(follower_ids)b::uuid[])
+    ) as written
+    order by random()
+    limit (select trimmed_timelines_per_batch from settings)
+  ) as drawn
 ),
 oldest_kept as (
   select touched.user_id, kept.created_at, kept.tweet_id
