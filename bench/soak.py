@@ -46,7 +46,7 @@ select (select count(*) from pgmq.q_events) as depth,
        pg_total_relation_size('public.home_timeline') as timeline_bytes,
        (select count(*) from public.home_timeline) as timeline_rows,
        (select count(*) from pgmq.a_events) as dead_letters,
-       (select coalesce(sum(tweet_count), 0) from public.profile_counters) as tweets_counted
+       (select coalesce(sum(tweet_count), 0)::bigint from public.profile_counters) as tweets_counted
 """
 
 
