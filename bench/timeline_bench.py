@@ -140,18 +140,22 @@ def past_window(connection: psycopg.Connection, reader: str) -> PageRequest | No
     return None if row is None else PageRequest(PAGE_SIZE, row["created_at"], row["tweet_id"])
 
 
-def measure(url: str, reader: str) -> dict[str, tuple[float, float]]:
-    """p50 and p99 of the first page written ahead and merged, and of a page past the window."""
+def measure(url: str, readers: dict[int, str]) -> dict[int, dict[str, tuple[float, float]]]:
+    """p50 and p99 of each reader's first page written ahead and merged, and of a page past the
+    window; the readers and queries take turns in every round, so other load hits all alike."""
     first = PageRequest(PAGE_SIZE, *FIRST_PAGE_BEFORE)
-    timings: dict[str, list[float]] = {"written ahead": [], "merge": [], "past the window": []}
+    timings = {count: {"written ahead": [], "merge": [], "past the window": []} for count in readers}
     with psycopg.connect(url, row_factory=dict_row, autocommit=True) as connection:
-        older = past_window(connection, reader)
+        older = {count: past_window(connection, reader) for count, reader in readers.items()}
         for _ in range(ROUNDS):
-            timings["written ahead"].append(read_page(connection, reader, first, merge=False))
-            timings["merge"].append(read_page(connection, reader, first, merge=True))
-            if older is not None:
-                timings["past the window"].append(read_page(connection, reader, older, merge=False))
-    return {name: percentiles(values) for name, values in timings.items() if values}
+            for count, reader in readers.items():
+                timings[count]["written ahead"].append(read_page(connection, reader, first, merge=False))
+                timings[count]["merge"].append(read_page(connection, reader, first, merge=True))
+                if older[count] is not None:
+                    timings[count]["past the window"].append(
+                        read_page(connection, reader, older[count], merge=False))
+    return {count: {name: percentiles(values) for name, values in by_query.items() if values}
+            for count, by_query in timings.items()}
 
 
 def plan(url: str, reader: str) -> list[str]:
@@ -212,7 +216,7 @@ def run(root: Path) -> None:
             started = time.monotonic()
             readers = load(url, tweets, author_count, followees)
             print(f"(loaded {tweets:,} tweets in {time.monotonic() - started:.0f} s)", flush=True)
-            results = {count: measure(url, reader) for count, reader in readers.items()}
+            results = measure(url, readers)
             for count, result in results.items():
                 for name, (p50, p99) in result.items():
                     print(f"{tweets:>10,}{count:>10,}  {name:<18}{p50:>9.2f}{p99:>9.2f}", flush=True)
