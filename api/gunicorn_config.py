@@ -1,31 +1,42 @@
 """Gunicorn settings for the `web` process (`--config python:api.gunicorn_config`).
 
-Threaded workers: a sync worker would sit idle during every database round trip and cannot keep
-connections alive. WEB_THREADS threads per worker (default 8, also the size of each worker's
-connection pool); WEB_CONCURRENCY workers, by default 1 with memory:// rate limits and 2 otherwise.
+gevent workers: each worker serves many requests at once on greenlets, so that thousands of
+long-lived Server-Sent-Events streams fit in one process (see README, "Live updates"); psycopg 3
+waits cooperatively under gevent's monkey patching (since 3.1.14). A thread per stream (gthread)
+would cost a thread stack and a pool slot for every open stream. WEB_CONCURRENCY workers, by
+default 1 with memory:// rate limits and 2 otherwise; each keeps a pool of WEB_THREADS connections.
 """
 
 import os
+import resource
 import shutil
 import tempfile
 from pathlib import Path
 
-from migrations.settings import Settings
+from api import http_refusals
+from migrations.startup import settings_or_exit
 
-_settings = Settings.from_environment()
+# A malformed setting stops gunicorn here with one line, before it binds or forks.
+_settings = settings_or_exit("web (gunicorn)", needs_token_verification=True)
 
 # Rate limits kept in memory:// hold per process, so then one process serves; with a shared
 # storage (redis://), one per core of a small machine. WEB_CONCURRENCY overrides either.
 SHARED_LIMITS_WORKERS = 2
 _limits_in_memory = _settings.ratelimit_storage_uri.startswith("memory://")
 
-worker_class = "gthread"
+worker_class = "api.web_worker.StreamingGeventWorker"
 workers = _settings.web_workers or (1 if _limits_in_memory else SHARED_LIMITS_WORKERS)
-threads = _settings.web_threads
+# Open streams and requests in flight per worker; an idle stream costs a greenlet and a socket.
+worker_connections = 20000
+# Gunicorn's own refusals (a request line over its limit: 414; header fields: 431) as problem+json.
+http_refusals.install()
+
 # Clients of a load balancer reuse connections; a few seconds spares a TCP handshake per request.
-keepalive = 5
+keepalive = 2
 timeout = 30
-graceful_timeout = 10
+# Requests take well under a second; open streams are ended at once (api.web_worker), and clients
+# reconnect. Under honcho (make run), which kills what has not stopped after 5 s, this must be less.
+graceful_timeout = 4
 # No runtime control socket: nothing here uses gunicornc, and its one default path per user
 # (~/.gunicorn/gunicorn.ctl) would be fought over by every gunicorn on the machine, tests included.
 control_socket_disable = True
@@ -40,7 +51,8 @@ if _OWN_METRICS_DIRECTORY:
 
 
 def on_starting(server):
-    """Start from empty metrics: files of an earlier run would add to this one's counts."""
+    """Start from empty metrics, and allow a socket per stream."""
+    _raise_open_files_limit()
     directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True, exist_ok=True)
@@ -57,3 +69,18 @@ def on_exit(server):
     """Remove the metrics directory this configuration made (an operator's own one stays)."""
     if _OWN_METRICS_DIRECTORY:
         shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+
+
+def _raise_open_files_limit() -> None:
+    """Raise the soft limit on open files to the hard one: every open stream holds a socket."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def worker_exit(server, worker):
+    """Close the worker's connection pools while its greenlets can still run (not at interpreter exit)."""
+    application = getattr(worker, "wsgi", None)
+    database = getattr(application, "extensions", {}).get("database")
+    if database is not None:
+        database.close()

@@ -20,7 +20,8 @@ def list_notifications():
     """The caller's notifications, newest first; `?unread=true` for unread ones only."""
     identity = require_user()
     unread_only = validation.boolean_parameter("unread")
-    request = pages.page_request()
+    list_name = "unread_notifications" if unread_only else "notifications"
+    request = pages.page_request(list_name, identity.user_id)
     query = QUERIES["unread_notifications_page" if unread_only else "notifications_page"]
     with caller_transaction(read_only=True) as connection:
         rows = connection.execute(query, {**request.parameters(), "user_id": identity.user_id}).fetchall()

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from api.pages import MAX_PAGE_SIZE
-from api.validation import TWEET_MAX_CHARACTERS
+from api.pages import CURSOR_PATTERN, MAX_CURSOR_CHARACTERS, MAX_PAGE_SIZE
+from api.validation import AVATAR_URL_MAX_CHARACTERS, FULL_NAME_MAX_CHARACTERS, TWEET_MAX_CHARACTERS
 
-UUID = {"type": "string", "format": "uuid"}
+UUID_PATTERN = "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+UUID = {"type": "string", "format": "uuid", "pattern": UUID_PATTERN}
+NULLABLE_UUID = {"type": ["string", "null"], "format": "uuid", "pattern": UUID_PATTERN}
 TIMESTAMP = {"type": "string", "format": "date-time"}
 NULLABLE_STRING = {"type": ["string", "null"]}
 USERNAME = {"type": "string", "pattern": "^[A-Za-z0-9_]{3,15}$"}
+# What api.validation.clean_text refuses: C0 and C1 controls and DEL; tweets allow tab and newline.
+ONE_LINE_TEXT = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+TWEET_CHARACTER = "[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]"
+# At least one character that is not whitespace: content is stripped before it is counted.
+TWEET_TEXT = f"^{TWEET_CHARACTER}*[^\\s\\u0000-\\u001f\\u007f-\\u009f]{TWEET_CHARACTER}*$"
+IDEMPOTENCY_KEY = {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"}
 
 
 def reference(name: str) -> dict:
@@ -35,9 +43,12 @@ def page_of(name: str) -> dict:
 
 def operation(summary: str, responses: dict, user: bool = False, parameters: list | None = None,
               body: dict | None = None) -> dict:
-    """One operation; every one may answer 429 and 503, user operations 401 and 403 too."""
+    """One operation; every one may answer 429 and 503, user operations 401 and 403 too, and
+    operations with query parameters 400 (malformed, or given more than once)."""
     result = {"summary": summary, "parameters": parameters or [], "responses": {
         **responses, "429": problem("Rate limited"), "503": problem("Database unavailable")}}
+    if any(parameter["in"] in ("query", "header") for parameter in parameters or []):
+        result["responses"].setdefault("400", problem("A malformed or repeated parameter"))
     if user:
         result["security"] = [{"bearer": []}]
         result["responses"].update({"401": problem("Missing or invalid token"),
@@ -61,12 +72,19 @@ def path_parameter(name: str, schema: dict) -> dict:
 
 PAGE_PARAMETERS = [
     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}},
-    {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+    {"name": "cursor", "in": "query", "schema": {"type": "string", "pattern": CURSOR_PATTERN,
+                                                 "maxLength": MAX_CURSOR_CHARACTERS},
+     "description": "next_cursor of the previous page of the same list, as it is"},
 ]
 TWEET_ID = path_parameter("id", UUID)
 USER = path_parameter("username", USERNAME)
 BAD_PAGE = {"400": problem("Bad limit or cursor")}
 NOT_FOUND = {"404": problem("Not found")}
+NO_PROFILE = {"422": problem("Create your profile first (PUT /me)")}
+
+LAST_EVENT_ID = {"name": "Last-Event-ID", "in": "header", "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"}}
+EVENT_STREAM = {"description": "Server-Sent Events: `id:`, `event:`, one line of JSON `data:`; comments keep it open",
+                "content": {"text/event-stream": {"schema": {"type": "string"}}}}
 
 SCHEMAS = {
     "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
@@ -76,37 +94,42 @@ SCHEMAS = {
                "full_name": NULLABLE_STRING, "avatar_url": NULLABLE_STRING}},
     "Tweet": {"type": "object", "required": ["id", "user_id", "content", "created_at", "author", "like_count"],
               "properties": {"id": UUID, "user_id": UUID, "content": {"type": "string"},
-                             "created_at": TIMESTAMP, "reply_to_id": {"type": ["string", "null"], "format": "uuid"},
+                             "created_at": TIMESTAMP, "reply_to_id": NULLABLE_UUID,
                              "author": reference("Author"), "like_count": {"type": "integer"}}},
     "NewTweet": {"type": "object", "required": ["content"], "additionalProperties": False, "properties": {
-        "content": {"type": "string", "minLength": 1, "maxLength": TWEET_MAX_CHARACTERS},
-        "reply_to_id": {"type": ["string", "null"], "format": "uuid"}}},
+        "content": {"type": "string", "minLength": 1, "maxLength": TWEET_MAX_CHARACTERS, "pattern": TWEET_TEXT},
+        "reply_to_id": {**NULLABLE_UUID, "description": "a tweet that exists (else 422)"}}},
     "Profile": {"type": "object", "properties": {
         "id": UUID, "username": {"type": "string"}, "full_name": NULLABLE_STRING,
         "avatar_url": NULLABLE_STRING, "created_at": TIMESTAMP, "updated_at": TIMESTAMP,
         "tweet_count": {"type": "integer"}, "follower_count": {"type": "integer"},
         "following_count": {"type": "integer"}}},
     "ProfileUpdate": {"type": "object", "required": ["username"], "additionalProperties": False, "properties": {
-        "username": USERNAME, "full_name": {"type": ["string", "null"], "maxLength": 100},
-        "avatar_url": {"type": ["string", "null"], "maxLength": 2048}}},
+        "username": USERNAME,
+        "full_name": {"type": ["string", "null"], "maxLength": FULL_NAME_MAX_CHARACTERS, "pattern": ONE_LINE_TEXT},
+        "avatar_url": {"type": ["string", "null"], "maxLength": AVATAR_URL_MAX_CHARACTERS,
+                       "pattern": ONE_LINE_TEXT}}},
     "Notification": {"type": "object", "properties": {
         "id": UUID, "type": {"enum": ["mention", "reply", "like", "follow"]}, "actor": reference("Author"),
-        "tweet_id": {"type": ["string", "null"], "format": "uuid"}, "created_at": TIMESTAMP,
+        "tweet_id": NULLABLE_UUID, "created_at": TIMESTAMP,
         "read_at": {"type": ["string", "null"], "format": "date-time"}}},
     "MarkRead": {"oneOf": [
         {"type": "object", "required": ["ids"], "additionalProperties": False,
          "properties": {"ids": {"type": "array", "maxItems": 1000, "items": UUID}}},
         {"type": "object", "required": ["all"], "additionalProperties": False,
          "properties": {"all": {"const": True}}}]},
+    "StreamTicket": {"type": "object", "required": ["ticket", "expires_in"], "properties": {
+        "ticket": {"type": "string"}, "expires_in": {"type": "integer"}}},
     "Trends": {"type": "object", "properties": {"data": {"type": "array", "items": {
         "type": "object", "properties": {"tag": {"type": "string"}, "count": {"type": "integer"}}}}}},
 }
 
 CREATE_TWEET = operation(
     "Create a tweet", {"201": ok("The tweet (or, for a repeated Idempotency-Key, the first one)", reference("Tweet")),
-                       "409": problem("The Idempotency-Key's tweet was deleted")},
+                       "409": problem("The Idempotency-Key's tweet was deleted"),
+                       "422": problem("Invalid content, reply_to_id naming no tweet, or no profile yet")},
     user=True, body=reference("NewTweet"),
-    parameters=[{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 255}}])
+    parameters=[{"name": "Idempotency-Key", "in": "header", "schema": IDEMPOTENCY_KEY}])
 
 PATHS = {
     "/tweets": {"post": CREATE_TWEET, "get": operation(
@@ -119,7 +142,7 @@ PATHS = {
         "delete": operation("Delete your tweet", {"204": ok("Deleted"), **NOT_FOUND}, user=True,
                             parameters=[TWEET_ID])},
     "/tweets/{id}/like": {
-        "post": operation("Like a tweet (idempotent)", {"200": ok("Liked"), **NOT_FOUND}, user=True,
+        "post": operation("Like a tweet (idempotent)", {"200": ok("Liked"), **NOT_FOUND, **NO_PROFILE}, user=True,
                           parameters=[TWEET_ID]),
         "delete": operation("Unlike a tweet (idempotent)", {"204": ok("Not liked"), **NOT_FOUND}, user=True,
                             parameters=[TWEET_ID])},
@@ -132,7 +155,9 @@ PATHS = {
         "A user's tweets", {"200": ok("A page", page_of("Tweet")), **BAD_PAGE, **NOT_FOUND},
         parameters=[USER, *PAGE_PARAMETERS])},
     "/users/{username}/follow": {
-        "post": operation("Follow (idempotent)", {"200": ok("Following"), **NOT_FOUND}, user=True, parameters=[USER]),
+        "post": operation("Follow (idempotent)", {
+            "200": ok("Following"), **NOT_FOUND,
+            "422": problem("Following yourself, or no profile yet (PUT /me)")}, user=True, parameters=[USER]),
         "delete": operation("Unfollow (idempotent)", {"204": ok("Not following"), **NOT_FOUND}, user=True,
                             parameters=[USER])},
     "/me": {
@@ -147,6 +172,17 @@ PATHS = {
     "/notifications/read": {"post": operation("Mark notifications read", {"204": ok("Marked")}, user=True,
                                               body=reference("MarkRead"))},
     "/trends": {"get": operation("Top hashtags of the last 24 hours", {"200": ok("Trends", reference("Trends"))})},
+    "/stream/tickets": {"post": operation(
+        "A single-use ticket for one GET /stream?ticket= within 30 s",
+        {"201": ok("The ticket", reference("StreamTicket"))}, user=True)},
+    "/stream": {"get": {**operation(
+        "Your live updates: notification, tweet and delete events",
+        {"200": EVENT_STREAM, "400": problem("Malformed Last-Event-ID")}, user=True,
+        parameters=[{"name": "ticket", "in": "query", "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{20,100}$"}},
+                    LAST_EVENT_ID])}},
+    "/stream/public": {"get": operation(
+        "Every new tweet, live: tweet and delete events",
+        {"200": EVENT_STREAM, "400": problem("Malformed Last-Event-ID")}, parameters=[LAST_EVENT_ID])},
     "/healthz": {"get": {"summary": "Liveness", "responses": {"200": ok("Running")}}},
     "/readyz": {"get": {"summary": "Readiness", "responses": {"200": ok("Database answers"),
                                                               "503": problem("Database unavailable")}}},

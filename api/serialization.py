@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 
 from flask.json.provider import DefaultJSONProvider
 
@@ -19,3 +20,8 @@ class ApiJsonProvider(DefaultJSONProvider):
 
     default = staticmethod(_default)
     sort_keys = False
+
+
+def dumps(value: object) -> str:
+    """`value` as one line of compact JSON, as the API's responses write it (for SSE `data:` lines)."""
+    return json.dumps(value, default=_default, ensure_ascii=False, separators=(",", ":"))

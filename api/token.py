@@ -1,16 +1,15 @@
 """`python -m api.token USERNAME`: print an access token for that user of the local database.
 
 The user (an `auth.users` row, as Supabase Auth would make at sign-up) and their profile are
-created when missing. The token is signed with SUPABASE_JWT_SECRET from the environment or `.env`.
+created when missing. The token is signed with SUPABASE_JWT_SECRET from the environment, or from
+`.env` when the environment does not set it; it lasts an hour.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import jwt
 import psycopg
@@ -18,21 +17,24 @@ from psycopg.rows import dict_row
 
 from api.queries import QUERIES
 from api.validation import USERNAME
-from migrations.settings import ConfigurationError, Settings
+from migrations.settings import ConfigurationError
+from migrations.startup import configuration_failure, settings_or_exit
 
 TOKEN_LIFETIME_SECONDS = 3600
-ENV_FILE = Path(".env")
+PROGRAM = "python -m api.token"
+USAGE = f"usage: {PROGRAM} USERNAME (3 to 15 letters, digits or _)"
 
 
-def environment_with_env_file(path: Path = ENV_FILE) -> dict[str, str]:
-    """The environment, completed by `KEY=VALUE` lines of `.env` (the environment wins)."""
-    values: dict[str, str] = {}
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            name, separator, value = line.strip().partition("=")
-            if separator and not name.startswith("#"):
-                values[name.strip()] = value.strip().strip("'\"")
-    return {**values, **os.environ}
+def username_problem(username: str) -> str | None:
+    """What is wrong with `username` as a chirp username, or None when nothing is."""
+    if USERNAME.fullmatch(username):
+        return None
+    others = sorted({character for character in username if not (character.isascii() and (
+        character.isalnum() or character == "_"))})
+    if others:
+        shown = " ".join(repr(character) for character in others[:5])
+        return f"username {username!r} may hold only ASCII letters, digits and _, not {shown}"
+    return f"username {username!r} must be 3 to 15 characters long, not {len(username)}"
 
 
 def ensure_user(database_url: str, username: str) -> uuid.UUID:
@@ -57,17 +59,25 @@ def access_token(secret: str, user_id: uuid.UUID, lifetime_seconds: int = TOKEN_
 
 
 def main(arguments: list[str]) -> int:
-    """Print the token, or say what is wrong and return 2."""
-    if len(arguments) != 1 or not USERNAME.fullmatch(arguments[0]):
-        print("usage: python -m api.token USERNAME (3 to 15 letters, digits, _)", file=sys.stderr)
+    """Print the token, or say what is wrong and return 2 (1 when the database cannot be reached)."""
+    if len(arguments) != 1:
+        print(USAGE, file=sys.stderr)
         return 2
+    problem = username_problem(arguments[0])
+    if problem:
+        print(f"{PROGRAM}: {problem}", file=sys.stderr)
+        return 2
+    settings = settings_or_exit(PROGRAM)
     try:
-        settings = Settings.from_environment(environment_with_env_file())
         secret = settings.require_jwt_secret()
     except ConfigurationError as error:
-        print(error, file=sys.stderr)
-        return 2
-    user_id = ensure_user(settings.database_url, arguments[0])
+        configuration_failure(PROGRAM, error)
+    try:
+        user_id = ensure_user(settings.database_url, arguments[0])
+    except psycopg.OperationalError as error:
+        first_line = (str(error).strip().splitlines() or ["no answer"])[0]
+        print(f"{PROGRAM}: cannot connect to the database (DATABASE_URL): {first_line}", file=sys.stderr)
+        return 1
     print(access_token(secret, user_id))
     return 0
 

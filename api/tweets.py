@@ -126,7 +126,7 @@ def _raise_missing_or_forbidden(connection: psycopg.Connection, tweet_id, detail
 @blueprint.get("/tweets")
 def list_tweets():
     """All tweets, newest first, a page at a time."""
-    request = pages.page_request()
+    request = pages.page_request("tweets")
     with caller_transaction(read_only=True) as connection:
         rows = connection.execute(QUERIES["all_tweets_page"], request.parameters()).fetchall()
     return pages.page(rows, request, representations.tweet)
@@ -136,7 +136,7 @@ def list_tweets():
 def timeline():
     """The caller's own tweets and their followees', newest first (see api/timeline.py)."""
     identity = require_user()
-    request = pages.page_request()
+    request = pages.page_request("timeline", identity.user_id)
     with caller_transaction(read_only=True) as connection:
         rows = home_timeline.rows(connection, identity.user_id, request)
     return pages.page(rows, request, representations.tweet)

@@ -39,7 +39,7 @@ def get_user(username: str):
 @blueprint.get("/users/<username>/tweets")
 def user_tweets(username: str):
     """One user's tweets, newest first, a page at a time."""
-    request = pages.page_request()
+    request = pages.page_request("user_tweets", username)
     with caller_transaction(read_only=True) as connection:
         parameters = {**request.parameters(), "user_id": _user_id(connection, username)}
         rows = connection.execute(QUERIES["user_tweets_page"], parameters).fetchall()

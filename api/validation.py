@@ -24,6 +24,9 @@ USERNAME = re.compile(r"[A-Za-z0-9_]{3,15}")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 SURROGATES = re.compile(r"[\ud800-\udfff]")
 JSON_MEDIA_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json$")
+# The canonical hyphenated form only, as /openapi.json says (uuid.UUID would also take braces,
+# a urn: prefix or 32 bare hex digits).
+UUID_TEXT = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 
 
 def json_body() -> dict:
@@ -53,8 +56,9 @@ def clean_text(value: object, field: str, multiline: bool = False) -> str:
         raise UnprocessableContent(f"{field} must be a string")
     if SURROGATES.search(value):
         raise UnprocessableContent(f"{field} is not valid Unicode")
-    # Checked before stripping: Python's strip() would quietly drop some controls (\x1c-\x1f, \x85).
-    if CONTROL_CHARACTERS.search(value) or (not multiline and re.search(r"[\t\n]", value.strip())):
+    # Checked before stripping: Python's strip() would quietly drop some controls (\x1c-\x1f, \x85);
+    # a one-line field refuses tab and newline anywhere, as /openapi.json's pattern says.
+    if CONTROL_CHARACTERS.search(value) or (not multiline and re.search(r"[\t\n]", value)):
         raise UnprocessableContent(f"{field} contains control characters")
     return unicodedata.normalize("NFC", value).strip()
 
@@ -87,11 +91,8 @@ def optional_text(body: dict, field: str, max_characters: int) -> str | None:
 
 def uuid_field(value: object, field: str) -> uuid.UUID:
     """A uuid given as a string in a JSON body."""
-    if isinstance(value, str):
-        try:
-            return uuid.UUID(value)
-        except ValueError:
-            pass
+    if isinstance(value, str) and UUID_TEXT.fullmatch(value):
+        return uuid.UUID(value)
     raise UnprocessableContent(f"{field} must be a uuid")
 
 
@@ -102,9 +103,18 @@ def unknown_fields(body: dict, allowed: set[str]) -> None:
         raise UnprocessableContent(f"unknown fields: {', '.join(unknown)}")
 
 
+def query_parameter(name: str, default: str | None = None) -> str | None:
+    """The one value of a query parameter; 400 when it is given more than once, whatever the
+    values' order (`?limit=5&limit=abc` and `?limit=abc&limit=5` get the same answer)."""
+    values = flask.request.args.getlist(name)
+    if len(values) > 1:
+        raise BadRequest(f"{name} given more than once")
+    return values[0] if values else default
+
+
 def boolean_parameter(name: str) -> bool:
     """A query parameter `true` or `false` (absent: false)."""
-    raw = flask.request.args.get(name, "false")
+    raw = query_parameter(name, "false")
     if raw not in ("true", "false"):
         raise BadRequest(f"{name} must be true or false")
     return raw == "true"

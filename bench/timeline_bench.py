@@ -137,13 +137,13 @@ def past_window(connection: psycopg.Connection, reader: str) -> PageRequest | No
     """A page request whose cursor is the reader's horizon (all of it from the merge); None without one."""
     row = connection.execute("select created_at, tweet_id from public.home_timeline_horizons "
                              "where user_id = %s", (reader,)).fetchone()
-    return None if row is None else PageRequest(PAGE_SIZE, row["created_at"], row["tweet_id"])
+    return None if row is None else PageRequest("timeline", "", PAGE_SIZE, row["created_at"], row["tweet_id"])
 
 
 def measure(url: str, readers: dict[int, str]) -> dict[int, dict[str, tuple[float, float]]]:
     """p50 and p99 of each reader's first page written ahead and merged, and of a page past the
     window; the readers and queries take turns in every round, so other load hits all alike."""
-    first = PageRequest(PAGE_SIZE, *FIRST_PAGE_BEFORE)
+    first = PageRequest("timeline", "", PAGE_SIZE, *FIRST_PAGE_BEFORE)
     timings = {count: {"written ahead": [], "merge": [], "past the window": []} for count in readers}
     with psycopg.connect(url, row_factory=dict_row, autocommit=True) as connection:
         older = {count: past_window(connection, reader) for count, reader in readers.items()}
@@ -160,7 +160,7 @@ def measure(url: str, readers: dict[int, str]) -> dict[int, dict[str, tuple[floa
 
 def plan(url: str, reader: str) -> list[str]:
     """EXPLAIN ANALYZE of the written-ahead page query as the reader: the lines naming scans."""
-    first = PageRequest(PAGE_SIZE, *FIRST_PAGE_BEFORE)
+    first = PageRequest("timeline", "", PAGE_SIZE, *FIRST_PAGE_BEFORE)
     with psycopg.connect(url) as connection:
         connection.execute(SET_CALLER, ("authenticated", json.dumps({"sub": reader, "role": "authenticated"}),
                                         "5000"))

@@ -22,6 +22,7 @@ import psycopg
 from consumer import deadletters, logs, metrics
 from consumer.worker import Worker
 from migrations.settings import ConfigurationError, Settings
+from migrations.startup import configuration_failure, settings_or_exit
 
 logger = logging.getLogger("consumer")
 
@@ -130,15 +131,17 @@ def main(arguments: list[str]) -> int:
     """Dispatch the command; configuration and database errors end it with 1 and a readable line."""
     namespace = parse_arguments(arguments)
     logs.configure()
+    settings = settings_or_exit("python -m consumer")
     try:
-        settings = Settings.from_environment()
         if namespace.command == "replay":
             return replay(settings, namespace.msg_ids, namespace.all)
         if namespace.command == "status":
             return status(settings)
         return run(settings, drain=getattr(namespace, "drain", False))
-    except (ConfigurationError, psycopg.OperationalError) as error:
-        logger.error("consumer command failed", extra={"error": str(error)})
+    except ConfigurationError as error:
+        configuration_failure("python -m consumer", error)
+    except psycopg.OperationalError as error:
+        logger.error("consumer command failed", extra={"error": str(error).strip().splitlines()[0]})
         return 1
 
 

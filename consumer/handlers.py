@@ -3,6 +3,9 @@
 A batch of events and a single event go through the same path: the handlers collect rows into an
 `Effects`, and `Effects.write` sends each kind of row in one set-based statement. Counters are
 deltas (+1 created, -1 deleted) summed per key first, so each row is updated once, in key order.
+Live events (what the web processes stream) and notifications, which go live through a trigger,
+are written last: their first insert takes the lock that keeps live event ids in commit order,
+held until the commit, so it should be taken as late as possible.
 """
 
 from __future__ import annotations
@@ -33,16 +36,13 @@ class Effects:
     )
     like_deltas: dict[uuid.UUID, int] = dataclasses.field(default_factory=lambda: defaultdict(int))
     hashtags: list[tuple[uuid.UUID, datetime, str, int]] = dataclasses.field(default_factory=list)
+    # (kind, user id, tweet id, followee id) in the order of the events, for the live streams.
+    live: list[tuple[str, uuid.UUID, uuid.UUID | None, uuid.UUID | None]] = dataclasses.field(
+        default_factory=list
+    )
 
     def write(self, connection: psycopg.Connection) -> None:
-        """Write every collected row: notifications first, then counters in a fixed order."""
-        _execute(connection, "insert_mention_notifications", self.mentions,
-                 ("tweet_ids", "actor_ids", "usernames"))
-        _execute(connection, "insert_reply_notifications", self.replies,
-                 ("tweet_ids", "actor_ids", "parent_ids"))
-        _execute(connection, "insert_like_notifications", self.likes, ("tweet_ids", "actor_ids"))
-        _execute(connection, "insert_follow_notifications", self.follows,
-                 ("follower_ids", "followee_ids"))
+        """Write every collected row: counters in a fixed order, then live events and notifications."""
         profile_rows = [(user_id, *deltas) for user_id, deltas in sorted(self.profile_deltas.items())]
         _execute(connection, "add_profile_counts", profile_rows,
                  ("user_ids", "tweet_deltas", "follower_deltas", "following_deltas"))
@@ -50,6 +50,15 @@ class Effects:
                  ("tweet_ids", "like_deltas"))
         _execute(connection, "add_hashtag_counts", self.hashtags,
                  ("tweet_ids", "created_ats", "tags", "deltas"))
+        _execute(connection, "insert_live_events", self.live,
+                 ("kinds", "user_ids", "tweet_ids", "followee_ids"))
+        _execute(connection, "insert_mention_notifications", self.mentions,
+                 ("tweet_ids", "actor_ids", "usernames"))
+        _execute(connection, "insert_reply_notifications", self.replies,
+                 ("tweet_ids", "actor_ids", "parent_ids"))
+        _execute(connection, "insert_like_notifications", self.likes, ("tweet_ids", "actor_ids"))
+        _execute(connection, "insert_follow_notifications", self.follows,
+                 ("follower_ids", "followee_ids"))
 
 
 def _execute(connection: psycopg.Connection, name: str, rows: list[tuple], columns: tuple[str, ...]) -> None:
@@ -67,6 +76,7 @@ def tweet_created(event: events.TweetCreated, effects: Effects) -> None:
     effects.profile_deltas[event.user_id][0] += 1
     for tag in text.hashtags(event.content):
         effects.hashtags.append((event.tweet_id, event.created_at, tag, 1))
+    effects.live.append(("tweet", event.user_id, event.tweet_id, None))
 
 
 def tweet_deleted(event: events.TweetDeleted, effects: Effects) -> None:
@@ -74,6 +84,7 @@ def tweet_deleted(event: events.TweetDeleted, effects: Effects) -> None:
     effects.profile_deltas[event.user_id][0] -= 1
     for tag in text.hashtags(event.content):
         effects.hashtags.append((event.tweet_id, event.created_at, tag, -1))
+    effects.live.append(("delete", event.user_id, event.tweet_id, None))
 
 
 def like_created(event: events.LikeCreated, effects: Effects) -> None:
@@ -92,12 +103,14 @@ def follow_created(event: events.FollowCreated, effects: Effects) -> None:
     effects.follows.append((event.follower_id, event.followee_id))
     effects.profile_deltas[event.followee_id][1] += 1
     effects.profile_deltas[event.follower_id][2] += 1
+    effects.live.append(("follow", event.follower_id, None, event.followee_id))
 
 
 def follow_deleted(event: events.FollowDeleted, effects: Effects) -> None:
     """Take back the follow's counts on both profiles."""
     effects.profile_deltas[event.followee_id][1] -= 1
     effects.profile_deltas[event.follower_id][2] -= 1
+    effects.live.append(("unfollow", event.follower_id, None, event.followee_id))
 
 
 HANDLERS: dict[type, Callable[[events.Event, Effects], None]] = {

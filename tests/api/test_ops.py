@@ -14,6 +14,7 @@ CONTRACT_OPERATIONS = {
     ("post", "/tweets/{id}/like"), ("delete", "/tweets/{id}/like"), ("get", "/notifications"),
     ("post", "/notifications/read"), ("get", "/trends"), ("get", "/healthz"), ("get", "/readyz"),
     ("get", "/metrics"), ("get", "/openapi.json"),
+    ("post", "/stream/tickets"), ("get", "/stream"), ("get", "/stream/public"),
 }
 
 

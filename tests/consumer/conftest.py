@@ -37,9 +37,11 @@ def consumers(database_url):
         started.append(process)
         return process
 
-    yield start
-    for process in started:
-        process.close()
+    try:
+        yield start
+    finally:
+        for process in started:
+            process.close()
 
 
 @pytest.fixture

@@ -166,7 +166,7 @@ def metrics_text(port: int) -> str | None:
     """The consumer's /metrics page, or None while it does not answer yet."""
     try:
         return requests.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
-    except requests.ConnectionError:
+    except requests.RequestException:
         return None
 
 

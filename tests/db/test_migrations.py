@@ -9,6 +9,7 @@ import uuid
 import psycopg
 import pytest
 
+from tests.helpers import processes
 from migrations.runner import MIGRATIONS_DIRECTORY, MigrationError, discover, migrate
 
 
@@ -33,7 +34,7 @@ def recorded_versions(url):
 
 
 def run_migrations_command(url):
-    return subprocess.Popen(
+    return processes.start(
         [sys.executable, "-m", "migrations"], env={**os.environ, "DATABASE_URL": url},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
@@ -57,7 +58,11 @@ def test_running_twice_applies_nothing_the_second_time(empty_database_url):
 
 def test_two_runs_at_once_apply_each_migration_once(empty_database_url):
     runs = [run_migrations_command(empty_database_url) for _ in range(2)]
-    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    try:
+        outputs = [run.communicate(timeout=120)[0] for run in runs]
+    finally:
+        for run in runs:
+            processes.stop(run, grace_seconds=0)
     assert [run.returncode for run in runs] == [0, 0], outputs
     assert len(recorded_versions(empty_database_url)) == len(discover())
     with psycopg.connect(empty_database_url) as connection:
@@ -103,8 +108,9 @@ def test_command_reports_failure_with_exit_code(empty_database_url):
         [sys.executable, "-m", "migrations"], env={**os.environ, "DATABASE_URL": empty_database_url + " port=1"},
         capture_output=True, text=True, timeout=60,
     )
-    assert run.returncode != 0
-    assert run.stderr.startswith("migration failed:"), run.stderr
+    assert run.returncode == 1
+    assert run.stderr.startswith("python -m migrations: cannot connect to the database (DATABASE_URL):"), run.stderr
+    assert run.stderr.count("\n") == 1, run.stderr
 
 
 def test_migration_files_are_named_for_the_supabase_cli():

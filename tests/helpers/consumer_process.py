@@ -9,6 +9,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tests.helpers import processes
+
 REPOSITORY = Path(__file__).resolve().parents[2]
 # Fast enough for tests: a crashed consumer's messages come back after 2 s, retries after 1 s.
 TEST_ENVIRONMENT = {
@@ -25,7 +27,7 @@ class ConsumerProcess:
     def __init__(self, database_url: str, arguments: tuple[str, ...] = (), **environment: str):
         self.output = tempfile.NamedTemporaryFile(prefix="consumer-", suffix=".log", delete=False)
         variables = {**os.environ, **TEST_ENVIRONMENT, **environment, "DATABASE_URL": database_url}
-        self.process = subprocess.Popen(
+        self.process = processes.start(
             [sys.executable, "-m", "consumer", *arguments],
             cwd=REPOSITORY, env=variables, stdout=self.output, stderr=subprocess.STDOUT,
         )
@@ -45,9 +47,8 @@ class ConsumerProcess:
         self.process.wait(10)
 
     def close(self) -> None:
-        """Kill the process if it still runs and remove its log file."""
-        if self.process.poll() is None:
-            self.kill()
+        """End the process's whole group, at once, and remove its log file."""
+        processes.stop(self.process, grace_seconds=0)
         self.output.close()
         Path(self.output.name).unlink(missing_ok=True)
 

@@ -10,7 +10,6 @@ import concurrent.futures
 import dataclasses
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.helpers.waiting import free_port, wait_until
+from tests.helpers import processes
+from tests.helpers.waiting import answers, free_port, wait_until
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 START_DEADLINE_SECONDS = 30.0
@@ -43,14 +43,8 @@ class WebServer:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
-        """SIGTERM, then SIGKILL if gunicorn has not exited within the deadline."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(STOP_DEADLINE_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        """SIGTERM gunicorn's process group (master and workers), SIGKILL it after the deadline."""
+        processes.stop(self.process, STOP_DEADLINE_SECONDS)
 
 
 def start_web(database_url: str, log_path: Path, workers: int = 1, **environment: str) -> WebServer:
@@ -61,18 +55,15 @@ def start_web(database_url: str, log_path: Path, workers: int = 1, **environment
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     command = [sys.executable, "-m", "gunicorn", "api:create_app()", "--bind", f"127.0.0.1:{port}",
                "--config", "python:api.gunicorn_config"]
-    log_file = log_path.open("wb")
-    process = subprocess.Popen(command, cwd=REPOSITORY, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    with log_path.open("wb") as log_file:
+        process = processes.start(command, cwd=REPOSITORY, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     server = WebServer(process, f"http://127.0.0.1:{port}", log_path)
 
     def healthy() -> bool:
         """Whether /healthz answers 200; fails at once if gunicorn died."""
         if process.poll() is not None:
-            raise AssertionError(f"gunicorn exited with {process.returncode}:\n{server.log()}")
-        try:
-            return requests.get(server.url("/healthz"), timeout=1).status_code == 200
-        except requests.ConnectionError:
-            return False
+            raise AssertionError(f"gunicorn exited with {process.returncode}:\n{processes.tail(server.log())}")
+        return answers(server.url("/healthz"))
 
     try:
         wait_until(healthy, START_DEADLINE_SECONDS, "gunicorn to answer /healthz")
@@ -99,9 +90,11 @@ def web_factory(tmp_path, postgresql, web_database_url):
         servers.append(server)
         return server
 
-    yield start
-    for server in servers:
-        server.stop()
+    try:
+        yield start
+    finally:
+        for server in servers:
+            server.stop()
 
 
 @pytest.fixture

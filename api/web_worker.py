@@ -1,0 +1,30 @@
+"""The web process's gunicorn worker: gevent's, ending its open streams as soon as it is told to stop.
+
+Without this, a stopping worker would wait out its graceful timeout for streams that never end by
+themselves; clients reconnect (with Last-Event-ID) to a worker that runs.
+"""
+
+from __future__ import annotations
+
+import gevent
+from gunicorn.workers.ggevent import GeventWorker
+
+
+class StreamingGeventWorker(GeventWorker):
+    """gunicorn's gevent worker, which also closes the application's live streams on SIGTERM/SIGINT."""
+
+    def handle_exit(self, sig, frame):
+        """Stop as usual, and end every open stream (in a greenlet: this runs in a signal handler)."""
+        super().handle_exit(sig, frame)
+        gevent.spawn(self._end_streams)
+
+    def handle_quit(self, sig, frame):
+        """Quick stop: the streams end too."""
+        super().handle_quit(sig, frame)
+        gevent.spawn(self._end_streams)
+
+    def _end_streams(self) -> None:
+        """Tell the application's live hub to end its streams."""
+        hub = getattr(self.wsgi, "extensions", {}).get("live_hub")
+        if hub is not None:
+            hub.shutdown()

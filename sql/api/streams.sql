@@ -1,0 +1,59 @@
+-- Queries behind the live streams (api/live.py, api/streams.py). They run as the web process's own
+-- login role: the streams decide who sees what (api.live.Stream.wants), with the rules RLS applies.
+
+-- listen_live_events --
+-- Subscribe the web process's one listening connection to the consumer's "there is news".
+listen live_events;
+
+-- newest_live_event_id --
+-- The id a new listener starts after: only what commits from now on is news.
+select coalesce(max(id), 0) as id from public.live_events;
+
+-- live_events_after --
+-- Live events after an id, oldest first (ids are in commit order), a bounded number at a time.
+select id, kind, user_id, tweet_id, notification_id, followee_id
+from public.live_events
+where id > %(after_id)s
+order by id
+limit %(limit)s;
+
+-- tweets_by_ids --
+-- Tweets as GET /tweets/{id} shows them, those of the given ids that still exist.
+select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
+       p.username, p.full_name, p.avatar_url,
+       coalesce(c.like_count, 0) as like_count
+from public.tweets as t
+join public.profiles as p on p.id = t.user_id
+left join public.tweet_counters as c on c.tweet_id = t.id
+where t.id = any(%(ids)s::uuid[]);
+
+-- notifications_by_ids --
+-- Notifications as GET /notifications shows them, those of the given ids that still exist.
+select n.id, n.type, n.tweet_id, n.created_at, n.read_at,
+       a.id as actor_id, a.username, a.full_name, a.avatar_url
+from public.notifications as n
+join public.profiles as a on a.id = n.actor_id
+where n.id = any(%(ids)s::uuid[]);
+
+-- followee_ids --
+-- Everyone a user follows: whose tweets their stream carries.
+select followee_id from public.follows where follower_id = %(user_id)s;
+
+-- issue_stream_ticket --
+-- Store a new ticket's hash for 30 seconds, and forget a bounded number of expired ones.
+with forgotten as (
+  delete from public.stream_tickets
+  where ticket_hash in (
+    select ticket_hash from public.stream_tickets where expires_at < now() limit 100
+  )
+)
+insert into public.stream_tickets (ticket_hash, user_id, token_expires_at, expires_at)
+values (%(ticket_hash)s, %(user_id)s, to_timestamp(%(token_expires_at)s),
+        now() + make_interval(secs => %(lifetime_seconds)s));
+
+-- spend_stream_ticket --
+-- Use a ticket up: it is deleted whatever its age, and counts only if it had not expired.
+delete from public.stream_tickets
+where ticket_hash = %(ticket_hash)s
+returning user_id, extract(epoch from token_expires_at)::float8 as token_expires_at,
+          expires_at > now() as valid;

@@ -1,0 +1,99 @@
+"""Streams under load, with the real processes: a thousand at once, a client that stops reading, a stop.
+
+How many streams a process holds at what memory, and the latency figures, are the benchmark's
+(`python -m bench stream_bench`); these tests check behaviour only, with generous deadlines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+
+import httpx
+import httpx_sse
+import pytest
+import requests
+
+from tests.api.test_streams import post_tweet
+from tests.api.conftest import bearer, make_token
+from tests.helpers.consumer_process import ConsumerProcess
+from tests.helpers.fixtures import create_user
+from tests.helpers.sse import EventStream
+from tests.helpers.waiting import wait_until
+
+CONCURRENT_STREAMS = 1000
+FLOOD_TWEETS = 5000
+LIMITS = {"RATE_LIMIT_WRITE": "100000/minute", "RATE_LIMIT_READ": "100000/minute"}
+
+
+@pytest.fixture
+def consumer(database_url):
+    process = ConsumerProcess(database_url)
+    yield process
+    process.close()
+
+
+async def _receive_one_tweet(client: httpx.AsyncClient, url: str, opened: asyncio.Event,
+                             counter: list[int]) -> str:
+    """Open a public stream, report it open, and return the id of the first tweet it carries."""
+    async with httpx_sse.aconnect_sse(client, "GET", url) as source:
+        assert source.response.status_code == 200
+        counter[0] += 1
+        if counter[0] == CONCURRENT_STREAMS:
+            opened.set()
+        async for sse in source.aiter_sse():
+            if sse.event == "tweet":
+                return sse.json()["id"]
+    raise AssertionError("a stream ended before any tweet")
+
+
+async def _thousand_streams_see(url: str, post) -> set[str]:
+    """Open CONCURRENT_STREAMS streams at once, post a tweet once all are open, collect what each saw."""
+    opened, counter = asyncio.Event(), [0]
+    limits = httpx.Limits(max_connections=CONCURRENT_STREAMS + 10, max_keepalive_connections=0)
+    async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(60, read=None)) as client:
+        tasks = [asyncio.create_task(_receive_one_tweet(client, url, opened, counter))
+                 for _ in range(CONCURRENT_STREAMS)]
+        await asyncio.wait_for(opened.wait(), 120)
+        await asyncio.to_thread(post)
+        return set(await asyncio.wait_for(asyncio.gather(*tasks), 120))
+
+
+def test_a_thousand_concurrent_streams_all_receive_a_new_tweet(web_factory, database_url, postgresql, consumer):
+    web = web_factory(database_url, **LIMITS)
+    alice = create_user(postgresql, "alice")
+    posted = []
+    seen = asyncio.run(_thousand_streams_see(
+        web.url("/stream/public"), lambda: posted.append(post_tweet(web, bearer(make_token(alice)), "to all")["id"])))
+    assert seen == set(posted)
+
+
+def test_a_client_that_stops_reading_is_dropped_without_delaying_others(web_factory, database_url, postgresql, consumer):
+    web = web_factory(database_url, **LIMITS)
+    alice = create_user(postgresql, "alice")
+    stalled = socket.socket()
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stalled.connect(("127.0.0.1", int(web.base_url.rsplit(":", 1)[1])))
+    stalled.sendall(b"GET /stream/public HTTP/1.1\r\nHost: test\r\n\r\n")  # and never reads again
+    reader = EventStream.open(web.url("/stream/public"))
+    wait_until(lambda: requests.get(web.url("/metrics"), timeout=10).ok, 10, "the web process")
+
+    postgresql.execute(
+        "insert into public.tweets (user_id, content) select %s, repeat('x', 270) || n from generate_series(1, %s) as n",
+        (alice, FLOOD_TWEETS))
+    postgresql.commit()
+    received = {reader.next_of("tweet", deadline_seconds=60).data["content"] for _ in range(FLOOD_TWEETS)}
+    assert len(received) == FLOOD_TWEETS
+    wait_until(lambda: "dropped a stream whose client is not reading" in web.log(), 30, "the stalled stream's drop")
+    stalled.close()
+    reader.close()
+
+
+def test_sigterm_ends_open_streams_and_the_server_promptly(web_factory, database_url):
+    web = web_factory(database_url, **LIMITS)
+    reader = EventStream.open(web.url("/stream/public"))
+    web.process.send_signal(signal.SIGTERM)
+    web.process.wait(15)  # gunicorn's graceful timeout is 4 s; a stream must not hold it longer
+    assert reader.ended.wait(5)
+    assert "Traceback" not in web.log(), web.log()
