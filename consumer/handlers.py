@@ -128,5 +128,6 @@ def apply(connection: psycopg.Connection, batch: list[events.Event]) -> None:
     effects = Effects()
     for event in batch:
         HANDLERS[type(event)](event, effects)
-    effects.write(connection)
+    # Timelines first: the live events, written last, take a lock held until the commit.
     home_timeline.write(connection, batch)
+    effects.write(connection)

@@ -1,7 +1,7 @@
 """Home timelines written ahead: what a batch of events changes in them, in set-based statements.
 
-Called by `handlers.apply` in the batch's transaction, after the counters (a follow that makes an
-author popular stops their fan-out in the same batch). Each statement reconciles the timelines with
+Called by `handlers.apply` in the batch's transaction, before the other effects (the live events,
+written last, take a lock held until the commit). Each statement reconciles the timelines with
 the tables as they are when it runs (see sql/consumer/home_timeline.sql), so duplicates, retries
 and events arriving out of order leave the same timelines.
 """
@@ -9,6 +9,7 @@ and events arriving out of order leave the same timelines.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 
 import psycopg
 
@@ -25,8 +26,10 @@ def write(connection: psycopg.Connection, batch: list[events.Event]) -> None:
     unfollows = [(event.follower_id, event.followee_id)
                  for event in batch if isinstance(event, events.FollowDeleted)]
     if follows:
-        followees = sorted({followee for _, followee in follows})
-        connection.execute(query("pull_popular_authors"), {"user_ids": followees})
+        # The counters do not hold this batch's follows yet: the statement adds them.
+        gained = Counter(followee for _, followee in follows)
+        connection.execute(query("pull_popular_authors"), {
+            "user_ids": sorted(gained), "gains": [gained[user_id] for user_id in sorted(gained)]})
     if created:
         connection.execute(query("fan_out_tweets"), {"tweet_ids": [event.tweet_id for event in created]})
     if follows:

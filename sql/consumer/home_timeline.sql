@@ -84,13 +84,15 @@ where entry.user_id = pair.follower_id
   );
 
 -- pull_popular_authors --
--- Stop fanning out authors who now have more followers than fanout_follower_limit (for good).
+-- Stop fanning out authors whose followers, counted and gained in this batch, pass fanout_follower_limit (for good).
 insert into public.timeline_pulled_authors (author_id)
-select counter.user_id
-from unnest(%(user_ids)b::uuid[]) as gained(user_id)
-join public.profile_counters as counter on counter.user_id = gained.user_id
-where counter.follower_count > (select fanout_follower_limit from public.home_timeline_settings)
-order by counter.user_id
+select gained.user_id
+from unnest(%(user_ids)b::uuid[], %(gains)b::bigint[]) as gained(user_id, followers)
+left join public.profile_counters as counter on counter.user_id = gained.user_id
+where coalesce(counter.follower_count, 0) + gained.followers
+      > (select fanout_follower_limit from public.home_timeline_settings)
+  and exists (select from public.profiles where profiles.id = gained.user_id)
+order by gained.user_id
 on conflict do nothing;
 
 -- trim_timelines --

@@ -159,3 +159,15 @@ def test_authors_past_the_follower_limit_are_not_fanned_out(postgresql, alice, b
     assert pulled == [(alice,)]
     assert timeline(postgresql, bob) == [before]
     assert after not in timeline(postgresql, carol)
+
+
+def test_followers_gained_in_one_batch_count_towards_the_limit(postgresql, alice, bob, drain):
+    configure(postgresql, fanout_follower_limit=1)
+    carol = create_user(postgresql, "carol")
+    follow(postgresql, bob, alice)
+    follow(postgresql, carol, alice)
+    insert_tweet(postgresql, alice, "popular at once")
+    drain()
+    pulled = postgresql.execute("select author_id from public.timeline_pulled_authors").fetchall()
+    assert pulled == [(alice,)]
+    assert timeline(postgresql, bob) == [] and timeline(postgresql, carol) == []
