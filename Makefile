@@ -7,7 +7,7 @@ RUNTIME := $(VENV)/.installed-runtime
 INSTALLED := $(VENV)/.installed
 PIP := $(PY) -m pip install --disable-pip-version-check --progress-bar on
 
-.PHONY: run test bench migrate stop psql clean distclean
+.PHONY: run test bench bench-soak migrate stop psql clean distclean
 
 $(RUNTIME): setup.cfg pyproject.toml
 	@echo "make: installing what chirp needs to run into $(VENV) (the first time takes a minute or two)"
@@ -29,11 +29,18 @@ migrate: $(RUNTIME)
 run: $(RUNTIME)
 	@$(PY) -m migrations.launcher run
 
+# Then the API's tests again with the web process behind PgBouncer in transaction mode (skipped,
+# saying why, where pgbouncer is not installed); schemathesis ran once already.
 test: $(INSTALLED)
 	$(PY) -m pytest
+	$(PY) -m pytest tests/api --database-pooler=pgbouncer --deselect tests/api/test_schemathesis.py
 
 bench: $(INSTALLED)
 	$(PY) -m bench
+
+# Soak mode: the whole system for SOAK_SECONDS (300) at SOAK_RATE tweets/s (200), sampled as it runs.
+bench-soak: $(INSTALLED)
+	$(PY) -m bench.soak
 
 # Stop the embedded local server that `make run` leaves running.
 stop: $(RUNTIME)

@@ -28,6 +28,12 @@ def create_app(settings: Settings | None = None):
     app.json_provider_class = ApiJsonProvider
     app.json = ApiJsonProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    if settings.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind PROXY_HOPS proxies the client is that many X-Forwarded-For entries from the right;
+        # request.remote_addr (rate-limit keys, request logs) becomes it. Without, the header is ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops)
     request_log.init_app(app)
     cors.init_app(app)
     errors.init_app(app)

@@ -23,7 +23,7 @@ import uuid
 import flask
 import jwt
 
-from api.errors import AnonymousForbidden, Unauthorized
+from api.errors import AnonymousForbidden, ServiceUnavailable, Unauthorized
 from migrations.settings import Settings
 
 LEEWAY_SECONDS = 30
@@ -138,6 +138,9 @@ class TokenVerifier:
                 if claims.get("role") != "anon":
                     raise
                 return ANONYMOUS, claims["exp"]
+        except jwt.PyJWKClientConnectionError as error:
+            # The project's keys could not be fetched: our trouble, not the client's token's.
+            raise ServiceUnavailable("the token's signing keys cannot be fetched; retry shortly") from error
         except (jwt.PyJWTError, ValueError) as error:
             raise Unauthorized(f"invalid token: {error}") from None
         return _user_identity(claims), claims["exp"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
+import time
 from collections.abc import Iterator
 
 import flask
@@ -18,6 +20,7 @@ from psycopg.rows import dict_row
 
 from api.auth import Identity, current_identity
 from api.errors import ServiceUnavailable
+from api.pooler import MISCONFIGURED, PoolerCheck
 from migrations.settings import Settings
 
 # A request waits at most this long for a connection, so a dead database answers 503 quickly.
@@ -26,7 +29,20 @@ POOL_WAIT_SECONDS = 1.0
 CONNECT_TIMEOUT_SECONDS = 2
 # A pool gives up reconnecting after this long without the database, and retries on demand.
 RECONNECT_TIMEOUT_SECONDS = 3600.0
-SET_CALLER = "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)"
+# The caller's role and claims, and the transaction's statement_timeout, in the one round trip.
+SET_CALLER = (
+    "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true), "
+    "set_config('statement_timeout', %s, true)"
+)
+# A GET waits at most this long for a replica connection before it reads from the primary instead.
+REPLICA_WAIT_SECONDS = 0.25
+# After a replica failure, reads go to the primary for this long before the replica is tried again.
+REPLICA_RETRY_SECONDS = 5.0
+
+logger = logging.getLogger(__name__)
+# What psycopg's prepared statements meet behind a transaction-mode pooler (SQLSTATE 26000, 42P05).
+POOLER_PREPARED_STATEMENT_ERRORS = (psycopg.errors.InvalidSqlStatementName,
+                                    psycopg.errors.DuplicatePreparedStatement)
 
 
 class Database:
@@ -35,10 +51,18 @@ class Database:
     def __init__(self, settings: Settings):
         """Open the pools in the background: the process starts even while the database is down."""
         self.settings = settings
+        # time.monotonic() until which reads skip the replica (it failed recently).
+        self.replica_down_until = 0.0
         self.primary = self._pool(settings.database_url, "primary")
         self.replica = (
             self._pool(settings.database_read_url, "replica") if settings.database_read_url else None
         )
+        # Prepared statements behind a transaction-mode pooler fail, or worse: check each database once.
+        self.pooler_checks = {}
+        if settings.prepared_statements:
+            self.pooler_checks[self.primary] = PoolerCheck(settings.database_url, "primary")
+            if self.replica is not None:
+                self.pooler_checks[self.replica] = PoolerCheck(settings.database_read_url, "replica")
 
     def _pool(self, conninfo: str, name: str) -> psycopg_pool.ConnectionPool:
         """A pool sized for one gunicorn worker's threads, opened without waiting for the database."""
@@ -68,24 +92,73 @@ class Database:
 
     @contextlib.contextmanager
     def transaction(self, identity: Identity, read_only: bool = False) -> Iterator[psycopg.Connection]:
-        """One transaction as `identity`; committed on success, rolled back on any exception."""
-        pool = self.replica if read_only and self.replica is not None else self.primary
-        with unavailable_as_503(), pool.connection() as connection:
-            connection.execute(SET_CALLER, (identity.role, json.dumps(identity.claims)))
-            yield connection
+        """One transaction as `identity`; committed on success, rolled back on any exception.
+
+        A read goes to the replica when there is one and it has not failed in the last
+        REPLICA_RETRY_SECONDS; one that cannot reach it reads from the primary instead.
+        """
+        with unavailable_as_503():
+            if read_only and self.replica is not None and time.monotonic() >= self.replica_down_until:
+                started = False
+                try:
+                    self._require_unpooled(self.replica)
+                    with self.replica.connection(timeout=REPLICA_WAIT_SECONDS) as connection:
+                        self._set_caller(connection, identity)
+                        started = True
+                        yield connection
+                    return
+                except (psycopg_pool.PoolTimeout, psycopg.OperationalError) as error:
+                    if started:
+                        raise
+                    self._replica_failed(error)
+            self._require_unpooled(self.primary)
+            with self.primary.connection() as connection:
+                self._set_caller(connection, identity)
+                yield connection
+
+    def _require_unpooled(self, pool: psycopg_pool.ConnectionPool) -> None:
+        """503 while prepared statements are on behind a transaction-mode pooler (see api/pooler.py)."""
+        check = self.pooler_checks.get(pool)
+        if check is not None:
+            check.require_unpooled()
+
+    def _set_caller(self, connection: psycopg.Connection, identity: Identity) -> None:
+        """Become the caller for this transaction, with the API's statement timeout."""
+        connection.execute(SET_CALLER, (identity.role, json.dumps(identity.claims),
+                                        str(self.settings.statement_timeout_ms)))
+
+    def _replica_failed(self, error: Exception) -> None:
+        """Read from the primary for a while; the replica's pool drops its dead connections and reconnects."""
+        if time.monotonic() >= self.replica_down_until:
+            logger.warning("replica unavailable, reading from the primary for %.0f s: %s",
+                           REPLICA_RETRY_SECONDS, error)
+        self.replica_down_until = time.monotonic() + REPLICA_RETRY_SECONDS
+        # A restarted replica leaves every pooled connection dead: find them all now, not one
+        # failed read (and one more wait) each.
+        self.replica.check()
 
     @contextlib.contextmanager
     def owner_transaction(self) -> Iterator[psycopg.Connection]:
         """One transaction as the pool's own login role, for operations endpoints only."""
+        self._require_unpooled(self.primary)
         with unavailable_as_503(), self.primary.connection() as connection:
             yield connection
 
 
 @contextlib.contextmanager
 def unavailable_as_503() -> Iterator[None]:
-    """Turn "cannot reach the database" into ServiceUnavailable; other errors pass through."""
+    """Turn "cannot reach the database" and a statement timeout into ServiceUnavailable; others pass."""
     try:
         yield
+    except POOLER_PREPARED_STATEMENT_ERRORS as error:
+        # A transaction-mode pooler hands each transaction any server connection: a statement
+        # prepared on one is missing (or already there) on the next. The operator's mistake, not
+        # the client's: say which setting fixes it, in one line.
+        logger.error("prepared statement error behind a transaction-mode pooler? set "
+                     "DATABASE_PREPARED_STATEMENTS=false (%s: %s)", type(error).__name__, error)
+        raise ServiceUnavailable(MISCONFIGURED) from None
+    except psycopg.errors.QueryCanceled as error:
+        raise ServiceUnavailable("the request took longer than the database allows; retry shortly") from error
     except (psycopg_pool.PoolTimeout, psycopg.OperationalError) as error:
         raise ServiceUnavailable() from error
 

@@ -9,7 +9,7 @@ import flask
 import psycopg
 from psycopg import errors as database_errors
 
-from api import pages, representations, validation
+from api import pages, representations, timeline as home_timeline, validation
 from api.auth import require_user
 from api.database import caller_transaction
 from api.errors import BadRequest, Conflict, Forbidden, NotFound, UnprocessableContent
@@ -20,6 +20,9 @@ blueprint = flask.Blueprint("tweets", __name__)
 # Printable ASCII, as the IETF Idempotency-Key draft and Stripe's keys use.
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 PROFILE_REQUIRED = "create your profile first (PUT /me)"
+# Expired Idempotency-Key records each keyed POST removes: more than keys are made per request,
+# so the table cannot grow past a day's keys, and few enough to cost next to nothing.
+PURGED_KEYS_PER_REQUEST = 10
 
 
 @blueprint.post("/tweets")
@@ -54,6 +57,7 @@ def _create_once(connection, user_id, content, reply_to_id, key) -> dict:
     """Insert the tweet, unless `key` already created one in the last 24 hours: then that one's row."""
     parameters = {"user_id": user_id, "key": key}
     if key is not None:
+        connection.execute(QUERIES["purge_expired_idempotency_keys"], {"max_rows": PURGED_KEYS_PER_REQUEST})
         try:
             claimed = connection.execute(QUERIES["claim_idempotency_key"], parameters).fetchone()
         except database_errors.ForeignKeyViolation:
@@ -130,12 +134,11 @@ def list_tweets():
 
 @blueprint.get("/timeline")
 def timeline():
-    """The caller's own tweets and their followees', newest first."""
+    """The caller's own tweets and their followees', newest first (see api/timeline.py)."""
     identity = require_user()
     request = pages.page_request("timeline", identity.user_id)
-    parameters = {**request.parameters(), "user_id": identity.user_id}
     with caller_transaction(read_only=True) as connection:
-        rows = connection.execute(QUERIES["timeline_page"], parameters).fetchall()
+        rows = home_timeline.rows(connection, identity.user_id, request)
     return pages.page(rows, request, representations.tweet)
 
 

@@ -18,7 +18,7 @@ from typing import Callable
 
 import psycopg
 
-from consumer import events, text
+from consumer import events, home_timeline, text
 from consumer.queries import query
 
 
@@ -128,4 +128,6 @@ def apply(connection: psycopg.Connection, batch: list[events.Event]) -> None:
     effects = Effects()
     for event in batch:
         HANDLERS[type(event)](event, effects)
+    # Timelines first: the live events, written last, take a lock held until the commit.
+    home_timeline.write(connection, batch)
     effects.write(connection)

@@ -41,6 +41,14 @@ def _integer(environ: dict[str, str], name: str, default: int) -> int:
     return value
 
 
+def _whole_number(environ: dict[str, str], name: str, default: int) -> int:
+    """Like _integer, but zero is allowed."""
+    raw = environ.get(name, "").strip()
+    if raw == "0":
+        return 0
+    return _integer(environ, name, default)
+
+
 def _port(environ: dict[str, str], name: str, default: int | None) -> int | None:
     """A TCP port number from 1 to 65535."""
     if not environ.get(name, "").strip():
@@ -116,6 +124,12 @@ class Settings:
     database_url_setting: str | None = dataclasses.field(default=None, repr=False)
     database_read_url: str | None = dataclasses.field(default=None, repr=False)
     prepared_statements: bool = True
+    # Each API transaction's statement_timeout (DATABASE_STATEMENT_TIMEOUT_MS): a slow query answers
+    # 503 instead of holding a connection for as long as it likes.
+    statement_timeout_ms: int = 5000
+    # How many proxies in front of the web process append to X-Forwarded-For (PROXY_HOPS): the
+    # client's address is that many entries from the right; 0 trusts none and uses the peer address.
+    proxy_hops: int = 0
     jwt_secret: str | None = dataclasses.field(default=None, repr=False)
     supabase_url: str | None = None
     # The project's anon key, handed to the web client for Supabase Auth when SUPABASE_URL is set.
@@ -157,6 +171,8 @@ class Settings:
             database_url_setting=_database_url(env, "DATABASE_URL"),
             database_read_url=_database_url(env, "DATABASE_READ_URL"),
             prepared_statements=_boolean(env, "DATABASE_PREPARED_STATEMENTS", True),
+            statement_timeout_ms=_integer(env, "DATABASE_STATEMENT_TIMEOUT_MS", 5000),
+            proxy_hops=_whole_number(env, "PROXY_HOPS", 0),
             jwt_secret=env.get("SUPABASE_JWT_SECRET") or None,
             supabase_url=_url(env, "SUPABASE_URL", ("https", "http"), "").rstrip("/") or None,
             supabase_anon_key=env.get("SUPABASE_ANON_KEY") or None,

@@ -22,6 +22,7 @@ from pytest_postgresql.janitor import DatabaseJanitor
 from migrations import embedded
 from migrations.runner import migrate
 from tests.helpers import processes
+from tests.helpers import pgbouncer as pgbouncer_helper
 
 pytest_plugins = ["tests.helpers.fixtures"]
 
@@ -41,6 +42,48 @@ class ServerInfo:
 
     def url(self, dbname: str) -> str:
         return make_conninfo(host=self.host, port=self.port, user=self.user, dbname=dbname)
+
+
+def pytest_addoption(parser):
+    """`--database-pooler=pgbouncer`: the API's connections go through a real PgBouncer."""
+    parser.addoption(
+        "--database-pooler", choices=("none", "pgbouncer"), default="none",
+        help="run the web process's connections through PgBouncer in transaction mode "
+             "(with DATABASE_PREPARED_STATEMENTS=false); the consumer's stay direct",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """With --database-pooler, skip (saying why) the tests about the direct connection itself."""
+    if config.getoption("--database-pooler") == "none":
+        return
+    reason = pytest.mark.skip(reason="about the web process's direct connection, not through a pooler")
+    for item in items:
+        if item.get_closest_marker("direct_database"):
+            item.add_marker(reason)
+
+
+@pytest.fixture(scope="session")
+def pgbouncer(postgres_server):
+    """A PgBouncer in transaction mode in front of the session's server; skipped, saying why, without one."""
+    if pgbouncer_helper.executable() is None:
+        pytest.skip("pgbouncer is not installed (Debian: apt-get install pgbouncer; .ci/run does it as root)")
+    bouncer = pgbouncer_helper.PgBouncer(postgres_server.host, postgres_server.port)
+    yield bouncer
+    bouncer.stop()
+
+
+@pytest.fixture
+def web_database_url(request, postgres_server):
+    """Maps a direct URL of the session's server to the one the web process should use (see --database-pooler)."""
+    if request.config.getoption("--database-pooler") == "none":
+        return lambda url: url
+    bouncer = request.getfixturevalue("pgbouncer")
+
+    def through_pooler(url: str) -> str:
+        return bouncer.url(url) if postgres_server.host in url else url
+
+    return through_pooler
 
 
 @pytest.fixture(scope="session")

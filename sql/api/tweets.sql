@@ -110,6 +110,10 @@ where user_id = %(user_id)s and tweet_id = %(tweet_id)s;
 -- Take back the caller's like, if any.
 delete from public.likes where user_id = %(user_id)s and tweet_id = %(tweet_id)s;
 
+-- purge_expired_idempotency_keys --
+-- Remove a few Idempotency-Key records older than 24 hours (anyone's), so the table stays small.
+select public.purge_expired_idempotency_keys(%(max_rows)s) as purged;
+
 -- claim_idempotency_key --
 -- Take an Idempotency-Key for the caller: new, or older than 24 hours. A concurrent request with
 -- the same key waits here on the primary key until the first one commits, then gets no row.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 
@@ -9,7 +10,9 @@ import jwt
 import pytest
 
 from api import create_app, limits
+from consumer.worker import Worker
 from migrations.settings import Settings
+from tests.helpers.consumer_process import TEST_ENVIRONMENT
 from tests.helpers.fixtures import create_user
 from tests.helpers.web import TEST_JWT_SECRET, web, web_factory  # noqa: F401 - fixtures
 
@@ -38,15 +41,19 @@ def settings_for(database_url: str, **changes) -> Settings:
 
 
 @pytest.fixture
-def app_factory(postgresql):
+def app_factory(postgresql, web_database_url):
     """Build apps with `app_factory(settings)`; their pools close at teardown.
 
     It asks for `postgresql` so that its teardown comes first: pools still open when the test
-    database is dropped would reconnect into the drop.
+    database is dropped would reconnect into the drop. With --database-pooler the apps connect
+    through the pooler, without prepared statements.
     """
     apps = []
 
     def build(settings: Settings):
+        pooled = web_database_url(settings.database_url_setting)
+        if pooled != settings.database_url_setting:
+            settings = dataclasses.replace(settings, database_url_setting=pooled, prepared_statements=False)
         app = create_app(settings)
         apps.append(app)
         return app
@@ -86,3 +93,10 @@ def new_user(postgresql):
         return user_id, bearer(make_token(user_id))
 
     return create
+
+
+@pytest.fixture
+def drain(database_url):
+    """Run the consumer in this process until the queue is empty (the timeline is written ahead)."""
+    settings = Settings.from_environment({**TEST_ENVIRONMENT, "DATABASE_URL": database_url})
+    return lambda: Worker(settings).run(drain=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.conftest import settings_for
 from tests.api.test_tweets import post_tweet
 
@@ -31,6 +33,7 @@ def test_without_prepared_statements_for_a_transaction_pooler(app_factory, datab
     assert prepared["count"] == 0
 
 
+@pytest.mark.direct_database
 def test_with_prepared_statements_by_default(app_factory, database_url, alice_headers):
     app = app_factory(settings_for(database_url, web_threads=1))
     client = app.test_client()

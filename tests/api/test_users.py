@@ -92,13 +92,14 @@ def test_follow_yourself_422_unknown_404_anonymous_401(client, alice_headers):
     assert_problem(client.post("/users/alice/follow"), 401)
 
 
-def test_timeline_holds_own_and_followed_tweets_only(client, new_user, alice_headers, bob_headers):
+def test_timeline_holds_own_and_followed_tweets_only(client, new_user, alice_headers, bob_headers, drain):
     _, carol_headers = new_user("carol")
     client.post("/users/bob/follow", headers=alice_headers)
     expected = [post_tweet(client, alice_headers, "mine").json["id"],
                 post_tweet(client, bob_headers, "followed").json["id"]]
     post_tweet(client, carol_headers, "not followed")
     expected.append(post_tweet(client, bob_headers, "followed again").json["id"])
+    drain()
     first = client.get("/timeline?limit=2", headers=alice_headers).json
     rest = client.get(f"/timeline?limit=2&cursor={first['next_cursor']}", headers=alice_headers).json
     assert [t["id"] for t in first["data"] + rest["data"]] == list(reversed(expected))

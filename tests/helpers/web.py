@@ -79,7 +79,7 @@ def start_web(database_url: str, log_path: Path, workers: int | None = 1, **envi
 
 
 @pytest.fixture
-def web_factory(tmp_path, postgresql):
+def web_factory(tmp_path, postgresql, web_database_url):
     """Start gunicorns with `web_factory(database_url, **environment)`; all are stopped at teardown.
 
     It asks for `postgresql` so that the gunicorns stop before the test database is dropped.
@@ -87,8 +87,11 @@ def web_factory(tmp_path, postgresql):
     servers: list[WebServer] = []
 
     def start(database_url: str, workers: int | None = 1, **environment: str) -> WebServer:
-        """Start one more gunicorn, logging to this test's temporary directory."""
-        server = start_web(database_url, tmp_path / f"gunicorn-{len(servers)}.log", workers, **environment)
+        """Start one more gunicorn, logging to this test's temporary directory (through --database-pooler)."""
+        pooled = web_database_url(database_url)
+        if pooled != database_url:
+            environment = {"DATABASE_PREPARED_STATEMENTS": "false", **environment}
+        server = start_web(pooled, tmp_path / f"gunicorn-{len(servers)}.log", workers, **environment)
         servers.append(server)
         return server
 
