@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.api_bench import free_port, request_once, start_gunicorn
+from bench.load import free_port, request_once, start_gunicorn
 from migrations import embedded
 from migrations.runner import migrate
 

@@ -28,7 +28,9 @@ import psutil
 import psycopg
 
 from api.token import access_token
-from bench.api_bench import JWT_SECRET, KeepAliveClient, create_users, free_port, start_gunicorn
+from bench import insert_trigger_bench
+from bench.api_bench import create_users
+from bench.load import JWT_SECRET, KeepAliveClient, free_port, start_gunicorn
 from migrations import embedded
 from migrations.runner import migrate
 
@@ -149,7 +151,7 @@ def run(root: Path) -> None:
     """Set up, load for SECONDS while sampling, then report."""
     data = root / "data"
     url = embedded.server(data).get_uri()
-    migrate(url)
+    migrate(url, write_limit=insert_trigger_bench.UNREFUSING_WRITE_LIMIT)
     writers = create_writers(url)
     port = free_port()
     web = start_gunicorn(url, port, root / "gunicorn.log")
