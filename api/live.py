@@ -149,11 +149,6 @@ class Hub:
         self.by_author: dict[uuid.UUID, set[Stream]] = collections.defaultdict(set)
         self.garbage: garbage.StreamGarbage | None = None
 
-    @property
-    def stream_count(self) -> int:
-        """Open streams in this process."""
-        return len(self.public) + sum(len(streams) for streams in self.by_user.values())
-
     def open(self, stream: Stream) -> bool:
         """Register `stream`; false when the listener is not ready within READY_WAIT_SECONDS."""
         self._start()
