@@ -12,13 +12,12 @@ socket shut, so one slow client delays nobody.
 from __future__ import annotations
 
 import collections
-import dataclasses
 import logging
 import queue
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import gevent
 import gevent.monkey
@@ -26,9 +25,9 @@ import psycopg
 from prometheus_client import Gauge
 from psycopg.rows import dict_row
 
-from api import garbage, representations
+from api import garbage
+from api.live_events import LiveEvent, read_events
 from api.queries import QUERIES
-from api.serialization import dumps
 from migrations.settings import Settings
 
 logger = logging.getLogger("api.live")
@@ -37,8 +36,6 @@ logger = logging.getLogger("api.live")
 STREAM_BUFFER_FRAMES = 512
 # Tweets a stream remembers having shown, so that their deletion reaches it after an unfollow.
 SHOWN_TWEETS_REMEMBERED = 1000
-# Rows read per query; a backlog is read in several.
-READ_BATCH_ROWS = 1000
 # The listener also reads without a notification this often: after a reconnect, or behind a
 # transaction-mode pooler (DATABASE_PREPARED_STATEMENTS=false), where LISTEN cannot work.
 LISTEN_POLL_SECONDS = 5.0
@@ -51,18 +48,6 @@ READY_WAIT_SECONDS = 5.0
 CLOSE = object()
 
 STREAMS_OPEN = Gauge("live_streams_open", "Server-Sent-Events streams open", multiprocess_mode="livesum")
-
-
-@dataclasses.dataclass(frozen=True)
-class LiveEvent:
-    """A committed change; `frame` is the SSE frame sent for it (None for follows, never sent)."""
-
-    id: int
-    kind: str
-    user_id: uuid.UUID
-    tweet_id: uuid.UUID | None = None
-    followee_id: uuid.UUID | None = None
-    frame: bytes | None = None
 
 
 class Stream:
@@ -270,46 +255,6 @@ def _discard(index: dict[uuid.UUID, set[Stream]], key: uuid.UUID, stream: Stream
         streams.discard(stream)
         if not streams:
             del index[key]
-
-
-def read_events(connection: psycopg.Connection, after_id: int) -> Iterator[LiveEvent]:
-    """The live events after `after_id` still kept, oldest first, each with its frame rendered once."""
-    while True:
-        rows = connection.execute(QUERIES["live_events_after"],
-                                  {"after_id": after_id, "limit": READ_BATCH_ROWS}).fetchall()
-        yield from _render(connection, rows)
-        if len(rows) < READ_BATCH_ROWS:
-            return
-        after_id = rows[-1]["id"]
-
-
-def _render(connection: psycopg.Connection, rows: list[dict]) -> Iterator[LiveEvent]:
-    """Events with their frames: tweets and notifications as the REST API shows them right now."""
-    tweets = _by_id(connection, "tweets_by_ids", [row["tweet_id"] for row in rows if row["kind"] == "tweet"])
-    notifications = _by_id(connection, "notifications_by_ids",
-                           [row["notification_id"] for row in rows if row["kind"] == "notification"])
-    for row in rows:
-        data = None
-        if row["kind"] == "tweet" and row["tweet_id"] in tweets:
-            data = representations.tweet(tweets[row["tweet_id"]])
-        elif row["kind"] == "notification" and row["notification_id"] in notifications:
-            data = representations.notification(notifications[row["notification_id"]])
-        elif row["kind"] == "delete":
-            data = {"tweet_id": row["tweet_id"]}
-        frame = None if data is None else frame_bytes(row["id"], row["kind"], data)
-        yield LiveEvent(row["id"], row["kind"], row["user_id"], row["tweet_id"], row["followee_id"], frame)
-
-
-def _by_id(connection: psycopg.Connection, query_name: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict]:
-    """Rows of `query_name` for `ids`, by id; one query, none when there are no ids."""
-    if not ids:
-        return {}
-    return {row["id"]: row for row in connection.execute(QUERIES[query_name], {"ids": ids})}
-
-
-def frame_bytes(event_id: int, name: str, data: dict) -> bytes:
-    """One SSE frame: `id:`, `event:`, one line of JSON data, and the blank line that ends it."""
-    return f"id: {event_id}\nevent: {name}\ndata: {dumps(data)}\n\n".encode()
 
 
 def init_app(app, settings: Settings) -> Hub:

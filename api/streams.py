@@ -21,6 +21,7 @@ from collections.abc import Iterator
 import flask
 
 from api import live
+from api.live_events import LiveEvent, read_events
 from api.auth import LEEWAY_SECONDS, require_user
 from api.database import get_database
 from api.errors import BadRequest, ServiceUnavailable, Unauthorized
@@ -114,13 +115,13 @@ def _respond(stream: live.Stream, resume_after: int | None, ends_at: float | Non
                           headers=STREAM_HEADERS)
 
 
-def _replay(stream: live.Stream, after_id: int) -> list[live.LiveEvent]:
+def _replay(stream: live.Stream, after_id: int) -> list[LiveEvent]:
     """The kept events after `after_id` that this stream may see (it is registered, so none is lost)."""
     with get_database().owner_transaction() as connection:
-        return [event for event in live.read_events(connection, after_id) if stream.wants(event)]
+        return [event for event in read_events(connection, after_id) if stream.wants(event)]
 
 
-def _frames(hub: live.Hub, stream: live.Stream, replay: list[live.LiveEvent], ends_at: float | None) -> Iterator[bytes]:
+def _frames(hub: live.Hub, stream: live.Stream, replay: list[LiveEvent], ends_at: float | None) -> Iterator[bytes]:
     """The stream's bytes: a greeting, the replay, then live frames and heartbeats until it ends."""
     try:
         stream.note_sender()
