@@ -53,7 +53,7 @@ def prepare(url: str) -> dict[str, list[str]]:
             "idle": api_bench.create_users(connection, IDLE_STREAMS, "idle"),
             "authors": api_bench.create_users(connection, AUTHORS, "author"),
             "followers": api_bench.create_users(connection, FOLLOWER_STREAMS, "follower"),
-            "writers": api_bench.create_users(connection, api_bench.CONNECTIONS, "writer"),
+            "writers": api_bench.create_users(connection, load.CONNECTIONS, "writer"),
         }
         connection.execute("update public.profiles set username = 'bob' where id = %s", (users["idle"][0],))
         users["bob"] = [users["idle"].pop(0)]
@@ -73,7 +73,7 @@ def open_idle_streams(port: int, users: list[str]) -> list[socket.socket]:
     sockets = []
     for user in users:
         sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-        token = access_token(api_bench.JWT_SECRET, user)
+        token = access_token(load.JWT_SECRET, user)
         sock.sendall(f"GET /stream HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n\r\n".encode())
         head = sock.recv(4096)
         if not head.startswith(b"HTTP/1.1 200"):
@@ -91,9 +91,9 @@ def worker_memory_megabytes(master: subprocess.Popen) -> float:
 def rest(port: int, writers: list[str]) -> dict[str, dict]:
     """GET /healthz and POST /tweets, as api_bench measures them."""
     body = json.dumps({"content": "benchmark tweet"}).encode()
-    posts = [(body, {"Authorization": f"Bearer {access_token(api_bench.JWT_SECRET, w)}",
+    posts = [(body, {"Authorization": f"Bearer {access_token(load.JWT_SECRET, w)}",
                      "Content-Type": "application/json"}) for w in writers]
-    return {"GET /healthz": load.measure(port, "GET", "/healthz", [(None, {})] * api_bench.CONNECTIONS, 200),
+    return {"GET /healthz": load.measure(port, "GET", "/healthz", [(None, {})] * load.CONNECTIONS, 200),
             "POST /tweets": load.measure(port, "POST", "/tweets", posts, 201)}
 
 
@@ -122,9 +122,9 @@ class LatencyListener:
 def latency(port: int, users: dict[str, list[str]]) -> dict[str, list[float]]:
     """Tweets at TWEETS_PER_SECOND for LATENCY_SECONDS; milliseconds to each stream's event."""
     url = f"http://127.0.0.1:{port}/stream"
-    followers = [LatencyListener(url, access_token(api_bench.JWT_SECRET, f), "tweet") for f in users["followers"]]
-    bob = LatencyListener(url, access_token(api_bench.JWT_SECRET, users["bob"][0]), "notification")
-    tokens = [access_token(api_bench.JWT_SECRET, author) for author in users["authors"]]
+    followers = [LatencyListener(url, access_token(load.JWT_SECRET, f), "tweet") for f in users["followers"]]
+    bob = LatencyListener(url, access_token(load.JWT_SECRET, users["bob"][0]), "notification")
+    tokens = [access_token(load.JWT_SECRET, author) for author in users["authors"]]
     sent: dict[str, float] = {}
     answered: dict[str, float] = {}
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
@@ -158,9 +158,8 @@ def run(root: Path) -> None:
     """Every phase against one worker and one consumer on a server under `root`."""
     url = embedded.server(root / "data").get_uri()
     users = prepare(url)
-    port = api_bench.free_port()
-    os.environ["WEB_CONCURRENCY"] = "1"
-    gunicorn = api_bench.start_gunicorn(url, port, root / "gunicorn.log")
+    port = load.free_port()
+    gunicorn = load.start_gunicorn(url, port, root / "gunicorn.log", workers=1)
     consumer = start_consumer(url, root / "consumer.log")
     try:
         without = rest(port, users["writers"])
