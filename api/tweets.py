@@ -75,7 +75,7 @@ def _earlier_tweet(connection, parameters: dict) -> dict:
     earlier = connection.execute(QUERIES["idempotent_tweet"], parameters).fetchone()
     row = None
     if earlier is not None and earlier["tweet_id"] is not None:
-        row = connection.execute(QUERIES["tweet_by_id"], {"tweet_id": earlier["tweet_id"]}).fetchone()
+        row = connection.execute(QUERIES["tweets_by_ids"], {"ids": [earlier["tweet_id"]]}).fetchone()
     if row is None:
         raise Conflict("the tweet created with this Idempotency-Key was deleted")
     return row
@@ -98,7 +98,7 @@ def _insert_tweet(connection, user_id, content, reply_to_id) -> dict:
 def get_tweet(tweet_id: uuid.UUID):
     """One tweet, to anyone."""
     with caller_transaction(read_only=True) as connection:
-        row = connection.execute(QUERIES["tweet_by_id"], {"tweet_id": tweet_id}).fetchone()
+        row = connection.execute(QUERIES["tweets_by_ids"], {"ids": [tweet_id]}).fetchone()
     if row is None:
         raise NotFound("no such tweet")
     return representations.tweet(row)

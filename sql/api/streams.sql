@@ -17,16 +17,6 @@ where id > %(after_id)s
 order by id
 limit %(limit)s;
 
--- tweets_by_ids --
--- Tweets as GET /tweets/{id} shows them, those of the given ids that still exist.
-select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
-       p.username, p.full_name, p.avatar_url,
-       coalesce(c.like_count, 0) as like_count
-from public.tweets as t
-join public.profiles as p on p.id = t.user_id
-left join public.tweet_counters as c on c.tweet_id = t.id
-where t.id = any(%(ids)s::uuid[]);
-
 -- notifications_by_ids --
 -- Notifications as GET /notifications shows them, those of the given ids that still exist.
 select n.id, n.type, n.tweet_id, n.created_at, n.read_at,

@@ -15,15 +15,15 @@ select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
 from inserted as t
 join public.profiles as p on p.id = t.user_id;
 
--- tweet_by_id --
--- One tweet with its author and like count.
+-- tweets_by_ids --
+-- Tweets with their author and like count, those of the given ids that still exist (GET /tweets/{id}, the live streams).
 select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
        p.username, p.full_name, p.avatar_url,
        coalesce(c.like_count, 0) as like_count
 from public.tweets as t
 join public.profiles as p on p.id = t.user_id
 left join public.tweet_counters as c on c.tweet_id = t.id
-where t.id = %(tweet_id)s;
+where t.id = any(%(ids)s::uuid[]);
 
 -- tweet_exists --
 -- Whether a tweet exists, to tell "not yours" (403) from "not there" (404).

@@ -7,7 +7,7 @@ import threading
 import psycopg
 import pytest
 
-from tests.helpers.fixtures import acting_as, create_user
+from tests.helpers.fixtures import acting_as
 
 INSERT_LIVE_EVENT = "insert into public.live_events (kind, user_id, tweet_id) values ('delete', %s, gen_random_uuid()) returning id"
 

@@ -14,7 +14,7 @@ import pytest
 
 from migrations.runner import migrate
 from tests.db.test_migrations import empty_database_url  # noqa: F401 - fixture
-from tests.helpers.fixtures import acting_as, create_user
+from tests.helpers.fixtures import acting_as
 from tests.helpers.web import REPOSITORY
 
 LIMIT = 3
