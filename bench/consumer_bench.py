@@ -45,10 +45,10 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from bench import insert_trigger_bench
-from consumer.queries import query
-from migrations import embedded
-from migrations.runner import migrate
-from migrations.settings import Settings
+from chirp import local_server as embedded
+from chirp.migrator import migrate
+from chirp.queries import QUERIES
+from chirp.settings import Settings
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 BACKLOG_MESSAGES = 50_000
@@ -144,7 +144,7 @@ def bare_queue_rate(url: str, batch_size: int) -> float:
         connection.execute("analyze pgmq.q_bare")
     with psycopg.connect(url) as connection:
         # The consumer's session settings (asynchronous commit above all), so that only the work differs.
-        connection.execute(query("configure_session"))
+        connection.execute(QUERIES["configure_session"])
         connection.commit()
         started, handled = time.perf_counter(), 0
         while True:
@@ -339,7 +339,7 @@ def web_process(url: str, author_id: str):
                    "RATE_LIMIT_WRITE": UNLIMITED_RATE, "RATE_LIMIT_READ": UNLIMITED_RATE}
     web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "api:create_app()", "--bind", f"127.0.0.1:{port}",
-         "--config", "python:api.gunicorn_config"],
+         "--config", "python:api.server.gunicorn_config"],
         cwd=REPOSITORY, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base_url = f"http://127.0.0.1:{port}"

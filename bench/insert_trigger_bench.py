@@ -20,8 +20,8 @@ from pathlib import Path
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from migrations import embedded
-from migrations.runner import migrate
+from chirp import local_server as embedded
+from chirp.migrator import migrate
 
 CLIENTS = 8
 SECONDS_PER_ROUND = 8

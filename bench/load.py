@@ -50,7 +50,7 @@ def start_gunicorn(url: str, port: int, log_path: Path, workers: int | None = No
     if workers is not None:
         environment["WEB_CONCURRENCY"] = str(workers)
     command = [sys.executable, "-m", "gunicorn", "api:create_app()", "--bind", f"127.0.0.1:{port}",
-               "--config", "python:api.gunicorn_config"]
+               "--config", "python:api.server.gunicorn_config"]
     process = subprocess.Popen(command, cwd=REPOSITORY, env=environment, stdout=log_path.open("wb"),
                                stderr=subprocess.STDOUT)
     deadline = time.monotonic() + START_DEADLINE_SECONDS

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from bench.load import free_port, request_once, start_gunicorn
-from migrations import embedded
-from migrations.runner import migrate
+from chirp import local_server as embedded
+from chirp.migrator import migrate
 
 ROUNDS = int(os.environ.get("LOCAL_AUTH_BENCH_ROUNDS", "60"))
 PASSWORD = "benchmark password"

@@ -31,8 +31,8 @@ from api.token import access_token
 from bench import insert_trigger_bench
 from bench.api_bench import create_users
 from bench.load import JWT_SECRET, KeepAliveClient, free_port, start_gunicorn
-from migrations import embedded
-from migrations.runner import migrate
+from chirp import local_server as embedded
+from chirp.migrator import migrate
 
 SECONDS = float(os.environ.get("SOAK_SECONDS", "300"))
 RATE = float(os.environ.get("SOAK_RATE", "200"))

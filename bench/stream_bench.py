@@ -33,8 +33,8 @@ import psycopg
 
 from api.token import access_token
 from bench import api_bench, insert_trigger_bench, load
-from migrations import embedded
-from migrations.runner import migrate
+from chirp import local_server as embedded
+from chirp.migrator import migrate
 
 IDLE_STREAMS = int(os.environ.get("STREAM_BENCH_IDLE_STREAMS", "5000"))
 AUTHORS = 50

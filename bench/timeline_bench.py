@@ -4,7 +4,7 @@ On an embedded server of its own (durable defaults), as in api_bench: authors an
 bulk-loaded (triggers skipped), then each reader's home timeline is written ahead as the consumer
 leaves it after fan-out and trim: the newest `kept_entries` (800) entries of its followees' tweets,
 and the horizon at the oldest kept one. Each reader then reads its first page (20 tweets) as
-`authenticated`, in a transaction that sets the caller as the API does, through `api.timeline.rows`
+`authenticated`, in a transaction that sets the caller as the API does, through `api.resources.home_timeline.rows`
 (written ahead: the horizon lookup and one page query) and through the merge query `timeline_page`
 that GET /timeline ran before, alternating, TIMELINE_BENCH_ROUNDS times each; p50 and p99 in ms.
 A page past the kept window (the merge's job) is measured too.
@@ -32,15 +32,15 @@ from pathlib import Path
 import psycopg
 from psycopg.rows import dict_row
 
-from api import timeline
-from api.database import SET_CALLER
-from api.pages import FIRST_PAGE_BEFORE, PageRequest
-from api.queries import QUERIES
+from api.caller.database import SET_CALLER
+from api.http.pages import FIRST_PAGE_BEFORE, PageRequest
+from api.resources import home_timeline as timeline
 from bench.api_bench import BULK_TWEETS, create_users
+from chirp import local_server as embedded
+from chirp.migrator import migrate
+from chirp.queries import QUERIES
+from chirp.settings import Settings
 from consumer.worker import Worker
-from migrations import embedded
-from migrations.runner import migrate
-from migrations.settings import Settings
 
 ROUNDS = int(os.environ.get("TIMELINE_BENCH_ROUNDS", "300"))
 SCALE = int(os.environ.get("TIMELINE_BENCH_SCALE", "1"))

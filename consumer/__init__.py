@@ -1,5 +1,7 @@
-"""The queue consumer: turns the `events` queue's messages into notifications and counters.
+"""The queue consumer: turns the `events` queue's messages into notifications, counters, trends,
+home timelines and live events, each batch's effects committed with its messages' delete.
 
-`python -m consumer` runs it; `worker.Worker` is the loop, `handlers` the effects of each event
-type, `queue` the pgmq calls, `deadletters` the operators' replay and status.
+`python -m consumer` runs it; `worker.Worker` is the loop, `events` parses messages, `handlers` the
+effects of each event type, `home_timeline` the timelines written ahead, `queue` the pgmq calls,
+`failures` retries and dead letters, `dead_letters` the operators' replay and status.
 """

@@ -19,10 +19,12 @@ import threading
 
 import psycopg
 
-from consumer import deadletters, logs, metrics
+from chirp import logs
+from chirp.settings import ConfigurationError, Settings
+from chirp.startup import configuration_failure, settings_or_exit
+from consumer import dead_letters
+from consumer import metrics
 from consumer.worker import Worker
-from migrations.settings import ConfigurationError, Settings
-from migrations.startup import configuration_failure, settings_or_exit
 
 logger = logging.getLogger("consumer")
 
@@ -110,8 +112,8 @@ def replay(settings: Settings, msg_ids: list[int], replay_all: bool) -> int:
     """Replay the given dead letters (or all), one transaction each; 1 if any was not found."""
     missing = 0
     with psycopg.connect(settings.database_url) as connection:
-        for msg_id in deadletters.dead_letter_ids(connection) if replay_all else msg_ids:
-            new_msg_id = deadletters.replay(connection, msg_id)
+        for msg_id in dead_letters.dead_letter_ids(connection) if replay_all else msg_ids:
+            new_msg_id = dead_letters.replay(connection, msg_id)
             if new_msg_id is None:
                 missing += 1
                 print(f"{msg_id}: no such dead letter", file=sys.stderr)
@@ -123,7 +125,7 @@ def replay(settings: Settings, msg_ids: list[int], replay_all: bool) -> int:
 def status(settings: Settings) -> int:
     """Print the queue's depth, oldest message age and dead letters."""
     with psycopg.connect(settings.database_url) as connection:
-        print("\n".join(deadletters.status_lines(connection)))
+        print("\n".join(dead_letters.status_lines(connection)))
     return 0
 
 

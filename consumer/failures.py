@@ -8,8 +8,8 @@ import random
 
 import psycopg
 
+from chirp.queries import QUERIES
 from consumer import metrics, queue
-from consumer.queries import query
 
 logger = logging.getLogger("consumer.failures")
 
@@ -33,7 +33,7 @@ def retry_or_dead_letter(
 ) -> None:
     """Record a failed attempt; delay the message for its retry, or archive it after `max_attempts`."""
     error = error[:ERROR_TEXT_MAX_CHARACTERS]
-    attempts = connection.execute(query("record_failure"), {"msg_id": message.msg_id, "error": error}).fetchone()[0]
+    attempts = connection.execute(QUERIES["record_failure"], {"msg_id": message.msg_id, "error": error}).fetchone()[0]
     event_type = message.message.get("type") if isinstance(message.message, dict) else None
     if attempts >= max_attempts:
         queue.archive(connection, message.msg_id)
@@ -53,7 +53,7 @@ def dead_letter_at_once(connection: psycopg.Connection, message: queue.QueueMess
     """Archive a message that can never succeed (malformed, unknown type), recording why."""
     error = error[:ERROR_TEXT_MAX_CHARACTERS]
     if queue.archive(connection, message.msg_id):
-        connection.execute(query("record_fatal_failure"), {"msg_id": message.msg_id, "error": error})
+        connection.execute(QUERIES["record_fatal_failure"], {"msg_id": message.msg_id, "error": error})
         metrics.DEAD_LETTERED.inc()
         logger.error("malformed message dead-lettered", extra={"msg_id": message.msg_id, "error": error})
 
@@ -62,4 +62,4 @@ def forget(connection: psycopg.Connection, messages: list[queue.QueueMessage]) -
     """Delete the failure records of messages that succeeded; a first delivery has none to delete."""
     redelivered = [message.msg_id for message in messages if message.read_ct > 1]
     if redelivered:
-        connection.execute(query("clear_failures"), {"msg_ids": redelivered})
+        connection.execute(QUERIES["clear_failures"], {"msg_ids": redelivered})

@@ -18,8 +18,8 @@ from typing import Callable
 
 import psycopg
 
+from chirp.queries import QUERIES
 from consumer import events, home_timeline, text
-from consumer.queries import query
 
 
 @dataclasses.dataclass
@@ -64,7 +64,7 @@ class Effects:
 def _execute(connection: psycopg.Connection, name: str, rows: list[tuple], columns: tuple[str, ...]) -> None:
     """Run query `name` with `rows` passed as one array per column; nothing when there are no rows."""
     if rows:
-        connection.execute(query(name), dict(zip(columns, map(list, zip(*rows)))))
+        connection.execute(QUERIES[name], dict(zip(columns, map(list, zip(*rows)))))
 
 
 def tweet_created(event: events.TweetCreated, effects: Effects) -> None:

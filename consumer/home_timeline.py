@@ -2,7 +2,7 @@
 
 Called by `handlers.apply` in the batch's transaction, before the other effects (the live events,
 written last, take a lock held until the commit). Each statement reconciles the timelines with
-the tables as they are when it runs (see sql/consumer/home_timeline.sql), so duplicates, retries
+the tables as they are when it runs (see chirp/sql/consumer/home_timeline.sql), so duplicates, retries
 and events arriving out of order leave the same timelines.
 """
 
@@ -13,8 +13,8 @@ from collections import Counter
 
 import psycopg
 
+from chirp.queries import QUERIES
 from consumer import events
-from consumer.queries import query
 
 
 def write(connection: psycopg.Connection, batch: list[events.Event]) -> None:
@@ -28,18 +28,18 @@ def write(connection: psycopg.Connection, batch: list[events.Event]) -> None:
     if follows:
         # The counters do not hold this batch's follows yet: the statement adds them.
         gained = Counter(followee for _, followee in follows)
-        connection.execute(query("pull_popular_authors"), {
+        connection.execute(QUERIES["pull_popular_authors"], {
             "user_ids": sorted(gained), "gains": [gained[user_id] for user_id in sorted(gained)]})
     if created:
-        connection.execute(query("fan_out_tweets"), {"tweet_ids": [event.tweet_id for event in created]})
+        connection.execute(QUERIES["fan_out_tweets"], {"tweet_ids": [event.tweet_id for event in created]})
     if follows:
-        connection.execute(query("backfill_follows"), _pairs(follows))
+        connection.execute(QUERIES["backfill_follows"], _pairs(follows))
     if deleted:
-        connection.execute(query("remove_deleted_tweets"), {"tweet_ids": deleted})
+        connection.execute(QUERIES["remove_deleted_tweets"], {"tweet_ids": deleted})
     if unfollows:
-        connection.execute(query("remove_unfollowed"), _pairs(unfollows))
+        connection.execute(QUERIES["remove_unfollowed"], _pairs(unfollows))
     if created or follows:
-        connection.execute(query("trim_timelines"), {
+        connection.execute(QUERIES["trim_timelines"], {
             "author_ids": sorted({event.user_id for event in created}),
             "follower_ids": sorted({follower for follower, _ in follows}),
         })

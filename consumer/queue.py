@@ -10,7 +10,7 @@ import psycopg
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
-from consumer.queries import query
+from chirp.queries import QUERIES
 
 QUEUE_NAME = "events"
 
@@ -44,39 +44,39 @@ def read(
         "quantity": quantity,
     }
     with connection.cursor(row_factory=class_row(QueueMessage)) as cursor:
-        return cursor.execute(query("read_messages"), parameters).fetchall()
+        return cursor.execute(QUERIES["read_messages"], parameters).fetchall()
 
 
 def delete(connection: psycopg.Connection, msg_ids: list[int]) -> set[int]:
     """Delete messages; returns those this call deleted, i.e. the ones this transaction now owns."""
-    rows = connection.execute(query("delete_messages"), {"queue_name": QUEUE_NAME, "msg_ids": msg_ids})
+    rows = connection.execute(QUERIES["delete_messages"], {"queue_name": QUEUE_NAME, "msg_ids": msg_ids})
     return {msg_id for (msg_id,) in rows}
 
 
 def delay(connection: psycopg.Connection, msg_id: int, delay_seconds: int) -> None:
     """Hide a message for `delay_seconds` (pgmq 1.5.1's set_vt takes whole seconds)."""
     parameters = {"queue_name": QUEUE_NAME, "msg_id": msg_id, "delay_seconds": delay_seconds}
-    connection.execute(query("delay_message"), parameters)
+    connection.execute(QUERIES["delay_message"], parameters)
 
 
 def archive(connection: psycopg.Connection, msg_id: int) -> bool:
     """Move a message to the archive; false when it is no longer in the queue."""
     parameters = {"queue_name": QUEUE_NAME, "msg_id": msg_id}
-    return bool(connection.execute(query("archive_message"), parameters).fetchone()[0])
+    return bool(connection.execute(QUERIES["archive_message"], parameters).fetchone()[0])
 
 
 def send(connection: psycopg.Connection, message: Any) -> int:
     """Enqueue one message; returns its id."""
     parameters = {"queue_name": QUEUE_NAME, "message": Jsonb(message)}
-    return connection.execute(query("send_message"), parameters).fetchone()[0]
+    return connection.execute(QUERIES["send_message"], parameters).fetchone()[0]
 
 
 def metrics(connection: psycopg.Connection) -> QueueMetrics:
     """Depth and message ages of the queue."""
     with connection.cursor(row_factory=class_row(QueueMetrics)) as cursor:
-        return cursor.execute(query("queue_metrics"), {"queue_name": QUEUE_NAME}).fetchone()
+        return cursor.execute(QUERIES["queue_metrics"], {"queue_name": QUEUE_NAME}).fetchone()
 
 
 def listen(connection: psycopg.Connection) -> None:
     """Subscribe `connection` (in autocommit) to the queue's insert notifications."""
-    connection.execute(query("listen_events"))
+    connection.execute(QUERIES["listen_events"])

@@ -25,9 +25,9 @@ from datetime import datetime, timezone
 
 import psycopg
 
+from chirp.queries import QUERIES
+from chirp.settings import Settings
 from consumer import events, failures, handlers, metrics, queue
-from consumer.queries import query
-from migrations.settings import Settings
 
 logger = logging.getLogger("consumer.worker")
 
@@ -109,7 +109,7 @@ class Worker:
     def _connect(self) -> psycopg.Connection:
         """An autocommit connection with the consumer's session settings (UTC, asynchronous commit; see session.sql)."""
         connection = psycopg.connect(self.database_url, autocommit=True)
-        connection.execute(query("configure_session"))
+        connection.execute(QUERIES["configure_session"])
         return connection
 
     def _consume(self, connection: psycopg.Connection, listener: psycopg.Connection, drain: bool) -> None:
@@ -226,7 +226,7 @@ class Worker:
         if time.monotonic() - self._live_events_purged_at < LIVE_EVENTS_PURGE_INTERVAL_SECONDS:
             return
         self._live_events_purged_at = time.monotonic()
-        connection.execute(query("purge_live_events"),
+        connection.execute(QUERIES["purge_live_events"],
                            {"keep_seconds": LIVE_EVENTS_KEEP_SECONDS, "limit": LIVE_EVENTS_PURGE_LIMIT})
 
     def _measure_queue(self, connection: psycopg.Connection) -> None:

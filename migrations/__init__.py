@@ -1,1 +1,2 @@
-"""The database: schema migrations in Supabase CLI format, their runner, and the local server."""
+"""The schema, in Supabase CLI format: `<YYYYMMDDHHMMSS>_<name>.sql`, applied in order by
+`python -m migrations` (the runner is `chirp.migrator`)."""

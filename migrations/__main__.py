@@ -5,8 +5,8 @@ import sys
 
 import psycopg
 
-from migrations.runner import MigrationError, migrate
-from migrations.startup import settings_or_exit
+from chirp.migrator import MigrationError, migrate
+from chirp.startup import settings_or_exit
 
 PROGRAM = "python -m migrations"
 

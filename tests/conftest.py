@@ -19,10 +19,10 @@ from psycopg.conninfo import make_conninfo
 from pytest_postgresql import factories
 from pytest_postgresql.janitor import DatabaseJanitor
 
-from migrations import embedded
-from migrations.runner import migrate
-from tests.helpers import processes
+from chirp import local_server as embedded
+from chirp.migrator import migrate
 from tests.helpers import pgbouncer as pgbouncer_helper
+from tests.helpers import processes
 
 pytest_plugins = ["tests.helpers.fixtures"]
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import jwt
 import pytest
 
-from migrations.settings import ConfigurationError, Settings
+from chirp.settings import ConfigurationError, Settings
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-GUNICORN = [sys.executable, "-m", "gunicorn", "api:create_app()", "--config", "python:api.gunicorn_config",
+GUNICORN = [sys.executable, "-m", "gunicorn", "api:create_app()", "--config", "python:api.server.gunicorn_config",
             "--bind", "127.0.0.1:0"]
 COMMANDS = {
     "migrations": [sys.executable, "-m", "migrations"],

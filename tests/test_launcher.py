@@ -1,4 +1,4 @@
-"""`make run`'s launcher (`python -m migrations.launcher run`): secrets into `.env`, a busy port
+"""`make run`'s launcher (`python -m chirp.launcher run`): secrets into `.env`, a busy port
 explained, a "ready" line, and a stop on SIGTERM with status 0 that says the database keeps running."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def test_run_says_ready_lets_the_environment_win_and_stops_with_status_0(databas
     log_path = tmp_path / "launcher.log"
     (tmp_path / ".env").write_text("SUPABASE_JWT_SECRET=from-the-dot-env-file-0123456789-0123456789\n")
     with log_path.open("wb") as log:
-        launcher = processes.start([sys.executable, "-m", "migrations.launcher", "run"], cwd=tmp_path,
+        launcher = processes.start([sys.executable, "-m", "chirp.launcher", "run"], cwd=tmp_path,
                                    env=launcher_environment(database_url, port, SUPABASE_JWT_SECRET=EXPORTED_SECRET),
                                    stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -65,7 +65,7 @@ def test_run_on_a_busy_port_says_so_in_one_line(database_url, tmp_path):
         holder.bind(("0.0.0.0", 0))
         holder.listen()
         port = holder.getsockname()[1]
-        result = subprocess.run([sys.executable, "-m", "migrations.launcher", "run"], cwd=tmp_path,
+        result = subprocess.run([sys.executable, "-m", "chirp.launcher", "run"], cwd=tmp_path,
                                 env=launcher_environment(database_url, port), capture_output=True, text=True,
                                 timeout=60)
     assert result.returncode == 1
@@ -77,7 +77,7 @@ def test_run_on_a_busy_port_says_so_in_one_line(database_url, tmp_path):
 def test_ctrl_c_on_a_terminal_ends_make_with_status_0(database_url, tmp_path):
     """On a terminal, Ctrl-C reaches make too; the launcher keeps it from dying of the signal."""
     port = free_port()
-    (tmp_path / "Makefile").write_text(f"run:\n\t@{sys.executable} -m migrations.launcher run\n")
+    (tmp_path / "Makefile").write_text(f"run:\n\t@{sys.executable} -m chirp.launcher run\n")
     output = bytearray()
     child, terminal = pty.fork()
     if child == 0:  # the child: make, in a new session whose controlling terminal is the pty

@@ -9,9 +9,10 @@ import uuid
 import jwt
 import pytest
 
-from api import create_app, limits
+import api
+from api import create_app
+from chirp.settings import Settings
 from consumer.worker import Worker
-from migrations.settings import Settings
 from tests.helpers.consumer_process import TEST_ENVIRONMENT
 from tests.helpers.fixtures import create_user
 from tests.helpers.web import TEST_JWT_SECRET, web, web_factory  # noqa: F401 - fixtures
@@ -60,8 +61,7 @@ def app_factory(postgresql, web_database_url):
 
     yield build
     for app in apps:
-        limits.close(app)
-        app.extensions["database"].close()
+        api.close(app)
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from tests.api.conftest import bearer, make_token, settings_for
-from tests.helpers.web import TEST_JWT_SECRET
 from tests.api.test_tweets import assert_problem
+from tests.helpers.web import TEST_JWT_SECRET
 
 
 def segment(data: dict) -> str:
@@ -185,7 +185,7 @@ def test_a_remembered_token_is_refused_once_it_expires(client, alice, monkeypatc
         def now(cls, tz=None):
             return datetime.datetime.fromtimestamp(later, tz)
 
-    monkeypatch.setattr("api.auth.time", types.SimpleNamespace(time=lambda: later, monotonic=time.monotonic))
+    monkeypatch.setattr("api.caller.tokens.time", types.SimpleNamespace(time=lambda: later, monotonic=time.monotonic))
     monkeypatch.setattr("jwt.api_jwt.datetime", Later)
     assert_problem(client.get("/me", headers=headers), 401)
 

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from migrations.settings import ConfigurationError, Settings
+from chirp.settings import ConfigurationError, Settings
 from tests.api.conftest import settings_for
 from tests.api.test_tweets import assert_problem
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from api import pages
+from api.http import pages
 from tests.api.test_tweets import assert_problem, post_tweet
 
 

@@ -71,11 +71,11 @@ def test_prepared_statement_errors_answer_503_and_name_the_setting(app_factory, 
 
 @pytest.fixture
 def logged():
-    """The records of api.database (that logger does not propagate to pytest's caplog)."""
+    """The records of api.caller.database (that logger does not propagate to pytest's caplog)."""
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = records.append
-    logger = logging.getLogger("api.database")
+    logger = logging.getLogger("api.caller.database")
     logger.addHandler(handler)
     yield records
     logger.removeHandler(handler)

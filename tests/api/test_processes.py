@@ -15,8 +15,8 @@ import psycopg
 import pytest
 import requests
 
-from tests.api.conftest import bearer, make_token, settings_for
 from tests.api import throwaway_postgres
+from tests.api.conftest import bearer, make_token, settings_for
 from tests.helpers.fixtures import create_user
 from tests.helpers.web import REPOSITORY, TEST_JWT_SECRET, requests_over_all_workers, wait_until
 

@@ -8,10 +8,10 @@ import jwt
 import psycopg
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from tests.api import throwaway_postgres
 from tests.api.conftest import bearer, make_token, settings_for
 from tests.api.test_processes import own_primary  # noqa: F401 - fixture
 from tests.api.test_tweets import assert_problem, post_tweet
-from tests.api import throwaway_postgres
 from tests.helpers.fixtures import create_user
 from tests.helpers.waiting import free_port, wait_until
 

@@ -15,8 +15,8 @@ import httpx
 import httpx_sse
 import pytest
 
-from tests.api.test_streams import post_tweet
 from tests.api.conftest import bearer, make_token
+from tests.api.test_streams import post_tweet
 from tests.helpers.consumer_process import ConsumerProcess
 from tests.helpers.fixtures import create_user
 from tests.helpers.sse import EventStream

@@ -187,8 +187,9 @@ def test_refusals_before_a_stream_starts_are_problems(live, users, headers, stat
     if headers == "expired":
         headers = bearer(make_token(users["bob"][0], exp=int(time.time()) - 120))
     elif headers == "anon":
-        from tests.helpers.web import TEST_JWT_SECRET
         import jwt
+
+        from tests.helpers.web import TEST_JWT_SECRET
 
         anon_key = jwt.encode({"role": "anon", "exp": int(time.time()) + 600}, TEST_JWT_SECRET, algorithm="HS256")
         headers = bearer(anon_key)

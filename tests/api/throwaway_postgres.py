@@ -16,8 +16,8 @@ from pathlib import Path
 
 from psycopg.conninfo import make_conninfo
 
-from migrations import embedded
-from migrations.runner import migrate
+from chirp import local_server as embedded
+from chirp.migrator import migrate
 
 SERVER_USER = "pgserver"
 

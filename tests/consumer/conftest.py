@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.waiting import free_port
-
+from chirp.settings import Settings
 from consumer.worker import Worker
-from migrations.settings import Settings
 from tests.helpers.consumer_process import TEST_ENVIRONMENT, ConsumerProcess
+from tests.helpers.waiting import free_port
 
 
 @pytest.fixture

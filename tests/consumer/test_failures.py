@@ -9,8 +9,8 @@ from psycopg.types.json import Jsonb
 
 from tests.consumer.test_process import insert_mention_tweets, scalar
 from tests.helpers.consumer_process import run_command
-from tests.helpers.waiting import wait_until
 from tests.helpers.fixtures import create_user
+from tests.helpers.waiting import wait_until
 
 INJECT_FAULT = """
 create function public.injected_fault() returns trigger language plpgsql as $$

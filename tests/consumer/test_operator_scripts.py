@@ -6,7 +6,7 @@ import subprocess
 
 from psycopg.types.json import Jsonb
 
-from migrations import embedded
+from chirp import local_server as embedded
 from tests.helpers.consumer_process import REPOSITORY
 
 
@@ -25,7 +25,7 @@ def test_queue_status_shows_depth_and_dead_letters(postgresql, database_url):
         postgresql.execute("select pgmq.send('events', %s)", (Jsonb(message),))
     postgresql.execute("select pgmq.archive('events', 1::bigint)")
     postgresql.commit()
-    output = psql(database_url, "sql/queue_status.sql")
+    output = psql(database_url, "chirp/sql/operators/queue_status.sql")
     header, _, values = output.splitlines()[:3]
     row = dict(zip([name.strip() for name in header.split("|")], [value.strip() for value in values.split("|")]))
     assert row["depth"] == "1" and row["visible"] == "1" and row["dead_letters"] == "1"
@@ -36,12 +36,12 @@ def test_dead_letters_lists_each_with_its_error(postgresql, database_url):
     postgresql.execute("select pgmq.archive('events', 1::bigint)")
     postgresql.execute("insert into public.event_failures (msg_id, attempts, last_error) values (1, 5, 'it broke')")
     postgresql.commit()
-    output = psql(database_url, "sql/dead_letters.sql")
+    output = psql(database_url, "chirp/sql/operators/dead_letters.sql")
     assert "bogus" in output and "it broke" in output and "(1 row)" in output
 
 
 def test_rls_policies_lists_every_policy(postgresql, database_url):
-    output = psql(database_url, "sql/rls_policies.sql")
+    output = psql(database_url, "chirp/sql/operators/rls_policies.sql")
     policies, tables_without_policy = postgresql.execute(
         "select (select count(*) from pg_policies where schemaname = 'public'),"
         " (select count(*) from pg_tables t where schemaname = 'public'"

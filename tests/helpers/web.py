@@ -59,7 +59,7 @@ def start_web(database_url: str, log_path: Path, workers: int | None = 1, **envi
         env.pop("WEB_CONCURRENCY")
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     command = [sys.executable, "-m", "gunicorn", "api:create_app()", "--bind", f"127.0.0.1:{port}",
-               "--config", "python:api.gunicorn_config"]
+               "--config", "python:api.server.gunicorn_config"]
     with log_path.open("wb") as log_file:
         process = processes.start(command, cwd=REPOSITORY, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     server = WebServer(process, f"http://127.0.0.1:{port}", log_path)

@@ -1,0 +1,111 @@
+"""Keyset pagination: `?limit=` and an opaque `?cursor=` naming the last row of the previous page.
+
+A cursor is `<payload>.<check>`: the payload is the URL-safe base64 of `[list, created_at, id]` of
+that row, the check a truncated HMAC of the list's full scope (its name and whose list it is) and the
+payload. The next page holds the rows strictly before that row in (created_at desc, id desc) order,
+which the indexes serve as one range. A cursor from another list, or an edited one, is a 400: it
+would otherwise silently start the page at a row of some other list. The check is not a secret
+(a cursor only names a position, and row level security decides what any page shows); its key is
+fixed so that every web host accepts every host's cursors.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import datetime
+import hashlib
+import hmac
+import json
+import uuid
+
+from api.http.errors import BadRequest
+from api.http.validation import query_parameter
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+MAX_CURSOR_CHARACTERS = 200
+# The pattern /openapi.json gives for a cursor; anything else cannot have come from this API.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,170}\.[A-Za-z0-9_-]{16}$"
+CHECK_BYTES = 12
+CHECK_KEY = b"chirp page cursor v1"
+# The first page starts "before" a row later than any: one query text serves every page.
+FIRST_PAGE_BEFORE = (
+    datetime.datetime.max.replace(tzinfo=datetime.timezone.utc),
+    uuid.UUID("ffffffff-ffff-ffff-ffff-ffffffffffff"),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class PageRequest:
+    """What a page request asks for; `fetch` is one more row than shown, to know if more follow."""
+
+    list_name: str
+    scope: str
+    limit: int
+    before_created_at: datetime.datetime
+    before_id: uuid.UUID
+
+    def parameters(self) -> dict:
+        """The query parameters every page query takes."""
+        return {
+            "limit": self.limit + 1,
+            "before_created_at": self.before_created_at,
+            "before_id": self.before_id,
+        }
+
+
+def page_request(list_name: str, owner: object = "") -> PageRequest:
+    """Read `limit` and `cursor` for the list `list_name` (of `owner`, for lists that are someone's);
+    400 when either is malformed or the cursor came from another list."""
+    raw_limit = query_parameter("limit", str(DEFAULT_PAGE_SIZE))
+    if not raw_limit.isascii() or not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_PAGE_SIZE:
+        raise BadRequest(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}")
+    scope = f"{list_name}:{str(owner).lower()}"
+    raw_cursor = query_parameter("cursor")
+    before = FIRST_PAGE_BEFORE if raw_cursor is None else decode_cursor(raw_cursor, list_name, scope)
+    return PageRequest(list_name, scope, int(raw_limit), *before)
+
+
+def _check(scope: str, payload: str) -> str:
+    """The cursor's check: binds the payload to the list's full scope."""
+    digest = hmac.new(CHECK_KEY, f"{scope}\n{payload}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:CHECK_BYTES]).decode()
+
+
+def encode_cursor(list_name: str, scope: str, created_at: datetime.datetime, row_id: uuid.UUID) -> str:
+    """The opaque cursor of a row of a list."""
+    raw = json.dumps([list_name, created_at.isoformat(), str(row_id)], separators=(",", ":"))
+    payload = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return f"{payload}.{_check(scope, payload)}"
+
+
+def decode_cursor(cursor: str, list_name: str, scope: str) -> tuple[datetime.datetime, uuid.UUID]:
+    """The row a cursor names; 400 for a cursor of another list or anything this API did not issue."""
+    try:
+        if len(cursor) > MAX_CURSOR_CHARACTERS:
+            raise ValueError("too long")
+        payload, _, check = cursor.partition(".")
+        padded = payload + "=" * (-len(payload) % 4)
+        name, created_at, row_id = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        timestamp = datetime.datetime.fromisoformat(created_at)
+        if timestamp.tzinfo is None:
+            raise ValueError("naive timestamp")
+        position = (timestamp, uuid.UUID(row_id))
+    except (ValueError, TypeError, binascii.Error, UnicodeError):
+        raise BadRequest("cursor is malformed: pass next_cursor from a page as it is") from None
+    if name != list_name:
+        raise BadRequest(f"cursor belongs to another list ({name!s:.40}), not to {list_name}")
+    if not hmac.compare_digest(check.encode(), _check(scope, payload).encode()):
+        raise BadRequest(f"cursor was not issued for this {list_name} list, or was altered")
+    return position
+
+
+def page(rows: list[dict], request: PageRequest, render) -> dict:
+    """The response body: at most `limit` rendered rows and the cursor of the last one if more follow."""
+    shown = rows[: request.limit]
+    next_cursor = None
+    if len(rows) > request.limit:
+        next_cursor = encode_cursor(request.list_name, request.scope, shown[-1]["created_at"], shown[-1]["id"])
+    return {"data": [render(row) for row in shown], "next_cursor": next_cursor}

@@ -1,0 +1,73 @@
+"""Live events as the streams send them: read after an id, each rendered once as an SSE frame.
+
+`public.live_events` holds what changed (ids in commit order); the frame of a tweet or a
+notification carries it as the REST API shows it at the time it is read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+
+from api.http.serialization import dumps
+from api.resources import representations
+from chirp.queries import QUERIES
+
+# Rows read per query; a backlog is read in several.
+READ_BATCH_ROWS = 1000
+
+
+@dataclasses.dataclass(frozen=True)
+class LiveEvent:
+    """A committed change; `frame` is the SSE frame sent for it (None for follows, never sent)."""
+
+    id: int
+    kind: str
+    user_id: uuid.UUID
+    tweet_id: uuid.UUID | None = None
+    followee_id: uuid.UUID | None = None
+    frame: bytes | None = None
+
+
+
+def read_events(connection: psycopg.Connection, after_id: int) -> Iterator[LiveEvent]:
+    """The live events after `after_id` still kept, oldest first, each with its frame rendered once."""
+    while True:
+        rows = connection.execute(QUERIES["live_events_after"],
+                                  {"after_id": after_id, "limit": READ_BATCH_ROWS}).fetchall()
+        yield from _render(connection, rows)
+        if len(rows) < READ_BATCH_ROWS:
+            return
+        after_id = rows[-1]["id"]
+
+
+def _render(connection: psycopg.Connection, rows: list[dict]) -> Iterator[LiveEvent]:
+    """Events with their frames: tweets and notifications as the REST API shows them right now."""
+    tweets = _by_id(connection, "tweets_by_ids", [row["tweet_id"] for row in rows if row["kind"] == "tweet"])
+    notifications = _by_id(connection, "notifications_by_ids",
+                           [row["notification_id"] for row in rows if row["kind"] == "notification"])
+    for row in rows:
+        data = None
+        if row["kind"] == "tweet" and row["tweet_id"] in tweets:
+            data = representations.tweet(tweets[row["tweet_id"]])
+        elif row["kind"] == "notification" and row["notification_id"] in notifications:
+            data = representations.notification(notifications[row["notification_id"]])
+        elif row["kind"] == "delete":
+            data = {"tweet_id": row["tweet_id"]}
+        frame = None if data is None else frame_bytes(row["id"], row["kind"], data)
+        yield LiveEvent(row["id"], row["kind"], row["user_id"], row["tweet_id"], row["followee_id"], frame)
+
+
+def _by_id(connection: psycopg.Connection, query_name: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict]:
+    """Rows of `query_name` for `ids`, by id; one query, none when there are no ids."""
+    if not ids:
+        return {}
+    return {row["id"]: row for row in connection.execute(QUERIES[query_name], {"ids": ids})}
+
+
+def frame_bytes(event_id: int, name: str, data: dict) -> bytes:
+    """One SSE frame: `id:`, `event:`, one line of JSON data, and the blank line that ends it."""
+    return f"id: {event_id}\nevent: {name}\ndata: {dumps(data)}\n\n".encode()

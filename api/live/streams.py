@@ -1,0 +1,160 @@
+"""Live updates over Server-Sent Events: the caller's stream, the public stream, and stream tickets.
+
+Everything a stream needs from the database (the ticket, the followees, a replay) is read before or
+between frames in short transactions: an open stream holds no pooled connection. Its frames come
+from the process's `live.Hub`. A user stream ends when its token stops being accepted (its `exp`
+plus the clock leeway the API allows); a comment line every HEARTBEAT_SECONDS keeps idle
+connections open through proxies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import queue
+import re
+import secrets
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+
+import flask
+
+from api.caller.database import get_database
+from api.caller.tokens import LEEWAY_SECONDS, require_user
+from api.http.errors import BadRequest, ServiceUnavailable, Unauthorized
+from api.live import hub as live
+from api.live.events import LiveEvent, read_events
+from chirp.queries import QUERIES
+
+blueprint = flask.Blueprint("streams", __name__)
+
+TICKET_LIFETIME_SECONDS = 30
+HEARTBEAT_SECONDS = 10.0
+# What a browser's EventSource waits before reconnecting on its own (the SSE `retry:` field).
+RECONNECT_MILLISECONDS = 2000
+# Our ids are decimal row ids; a longer or other Last-Event-ID is not one of ours.
+EVENT_ID = re.compile(r"[0-9]{1,18}")
+TICKET = re.compile(r"[A-Za-z0-9_-]{20,100}")
+STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+# The kernel's send buffer of a stream's socket (it doubles it). Left to autotuning, it grows to
+# megabytes for a client that stops reading, before our own buffer (live.STREAM_BUFFER_FRAMES) fills
+# and drops it; bounded, thousands of streams cannot hold much kernel memory between them.
+STREAM_SEND_BUFFER_BYTES = 64 * 1024
+
+
+@blueprint.post("/stream/tickets")
+def issue_ticket():
+    """A single-use ticket for one GET /stream within 30 s, so a browser's URL never holds its token."""
+    identity = require_user()
+    ticket = secrets.token_urlsafe(32)
+    with get_database().owner_transaction() as connection:
+        connection.execute(QUERIES["issue_stream_ticket"], {
+            "ticket_hash": _ticket_hash(ticket),
+            "user_id": identity.user_id,
+            "token_expires_at": identity.claims["exp"],
+            "lifetime_seconds": TICKET_LIFETIME_SECONDS,
+        })
+    return {"ticket": ticket, "expires_in": TICKET_LIFETIME_SECONDS}, 201
+
+
+@blueprint.get("/stream")
+def user_stream():
+    """The caller's notifications, their timeline's new tweets and deletions, live."""
+    user_id, expires_at = _stream_caller()
+    resume_after = _last_event_id()
+    with get_database().owner_transaction() as connection:
+        followees = [row["followee_id"] for row in connection.execute(QUERIES["followee_ids"], {"user_id": user_id})]
+    stream = live.Stream(user_id, followees, sock=_client_socket())
+    return _respond(stream, resume_after, expires_at + LEEWAY_SECONDS)
+
+
+@blueprint.get("/stream/public")
+def public_stream():
+    """Every new tweet and deletion, live; anyone may listen."""
+    stream = live.Stream(None, sock=_client_socket())
+    return _respond(stream, _last_event_id(), None)
+
+
+def _stream_caller() -> tuple[uuid.UUID, float]:
+    """Who opens a user stream, and when their access ends: from a ticket, else the bearer token."""
+    ticket = flask.request.args.get("ticket")
+    if ticket is None:
+        identity = require_user()
+        return identity.user_id, float(identity.claims["exp"])
+    if not TICKET.fullmatch(ticket):
+        raise Unauthorized("this stream ticket is malformed")
+    with get_database().owner_transaction() as connection:
+        row = connection.execute(QUERIES["spend_stream_ticket"], {"ticket_hash": _ticket_hash(ticket)}).fetchone()
+    if row is None:
+        raise Unauthorized("this stream ticket is unknown or already used: ask POST /stream/tickets for another")
+    if not row["valid"]:
+        raise Unauthorized(f"this stream ticket expired: tickets last {TICKET_LIFETIME_SECONDS} s")
+    if row["token_expires_at"] + LEEWAY_SECONDS <= time.time():
+        raise Unauthorized("the token this ticket was issued for has expired")
+    return row["user_id"], row["token_expires_at"]
+
+
+def _last_event_id() -> int | None:
+    """The `Last-Event-ID` a reconnecting client sends, if any; 400 when it is not one of ours."""
+    value = flask.request.headers.get("Last-Event-ID", "").strip()
+    if not value:
+        return None
+    if not EVENT_ID.fullmatch(value):
+        raise BadRequest("Last-Event-ID is not an id this API sent (expected a decimal event id)")
+    return int(value)
+
+
+def _respond(stream: live.Stream, resume_after: int | None, ends_at: float | None) -> flask.Response:
+    """Register `stream` with the hub and answer with its frames."""
+    hub = live.of(flask.current_app)
+    if not hub.open(stream):
+        raise ServiceUnavailable("live updates are not available right now")
+    replay = _replay(stream, resume_after) if resume_after is not None else []
+    return flask.Response(_frames(hub, stream, replay, ends_at), mimetype="text/event-stream",
+                          headers=STREAM_HEADERS)
+
+
+def _replay(stream: live.Stream, after_id: int) -> list[LiveEvent]:
+    """The kept events after `after_id` that this stream may see (it is registered, so none is lost)."""
+    with get_database().owner_transaction() as connection:
+        return [event for event in read_events(connection, after_id) if stream.wants(event)]
+
+
+def _frames(hub: live.Hub, stream: live.Stream, replay: list[LiveEvent], ends_at: float | None) -> Iterator[bytes]:
+    """The stream's bytes: a greeting, the replay, then live frames and heartbeats until it ends."""
+    try:
+        stream.note_sender()
+        yield f"retry: {RECONNECT_MILLISECONDS}\n: connected\n\n".encode()
+        for event in replay:
+            stream.sent(event)
+            yield event.frame
+        while not stream.dropped:
+            wait_seconds = HEARTBEAT_SECONDS if ends_at is None else min(HEARTBEAT_SECONDS, ends_at - time.time())
+            if wait_seconds <= 0:
+                return  # the token expired: the client must sign in (or refresh) and reconnect
+            try:
+                event = stream.buffer.get(timeout=wait_seconds)
+            except queue.Empty:
+                yield b": keep-alive\n\n"
+                continue
+            if event is live.CLOSE or stream.dropped:
+                return
+            if event.id > stream.last_id:
+                stream.sent(event)
+                yield event.frame
+    finally:
+        hub.close(stream)
+
+
+def _client_socket() -> socket.socket | None:
+    """The client's socket (gunicorn passes it), its send buffer bounded; None under other servers."""
+    sock = flask.request.environ.get("gunicorn.socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, STREAM_SEND_BUFFER_BYTES)
+    return sock
+
+
+def _ticket_hash(ticket: str) -> bytes:
+    """What is stored of a ticket: its SHA-256 (a ticket is 256 random bits, so no salt is needed)."""
+    return hashlib.sha256(ticket.encode()).digest()

@@ -1,0 +1,44 @@
+"""The web process's gunicorn worker: gevent's, ending its open streams as soon as it is told to stop.
+
+Without this, a stopping worker would wait out its graceful timeout for streams that never end by
+themselves; clients reconnect (with Last-Event-ID) to a worker that runs.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import gevent
+from gunicorn.workers.ggevent import GeventWorker
+
+
+class StreamingGeventWorker(GeventWorker):
+    """gunicorn's gevent worker, which also closes the application's live streams on SIGTERM/SIGINT."""
+
+    def init_process(self):
+        """Refuse to start if psycopg waits in C (imported before gevent's patching): it would block."""
+        waiting = sys.modules.get("psycopg.waiting")
+        if waiting is not None and waiting.wait is getattr(waiting, "wait_c", None):
+            raise RuntimeError(
+                "psycopg was imported before gevent patched the standard library, so every query would "
+                "block the whole worker: api.server.gunicorn_config must patch before anything imports psycopg")
+        super().init_process()
+
+    def handle_exit(self, sig, frame):
+        """Stop as usual, and end every open stream (in a greenlet: this runs in a signal handler)."""
+        super().handle_exit(sig, frame)
+        gevent.spawn(self._end_streams)
+
+    def handle_quit(self, sig, frame):
+        """Quick stop: the streams end too."""
+        super().handle_quit(sig, frame)
+        gevent.spawn(self._end_streams)
+
+    def _end_streams(self) -> None:
+        """Tell the application's live hub to end its streams."""
+        # A worker told to stop while it still loads the application has no `wsgi` yet.
+        application = getattr(self, "wsgi", None)
+        if application is not None:
+            import api
+
+            api.end_streams(application)
