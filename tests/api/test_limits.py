@@ -98,13 +98,19 @@ def test_the_default_limit_holds_across_two_web_processes(web_factory, database_
     assert statuses == [200] * limit + [429] * 4
 
 
-def test_inserts_by_users_cost_no_limit_round_trip(app_factory, database_url, postgresql, alice_headers):
-    """POST /tweets by a user is counted by the database's trigger alone, not by the web tier too."""
-    client = app_factory(settings_for(database_url, rate_limit_write="2/minute")).test_client()
-    assert [post_tweet(client, alice_headers, f"t{n}").status_code for n in range(4)] == [201] * 4
-    assert postgresql.execute("select count(*) from public.rate_limit_counters where key like '%write%'"
-                              ).fetchone()[0] == 0
-    assert postgresql.execute("select writes from public.write_counters").fetchone()[0] == 4
+def test_the_web_write_limit_counts_tweets_likes_and_follows(app_factory, database_url, postgresql, alice,
+                                                              alice_headers, bob_headers, bob):
+    """The web process's own RATE_LIMIT_WRITE holds on every write, the database's limit besides."""
+    client = app_factory(settings_for(database_url, rate_limit_write="3/minute")).test_client()
+    tweet = post_tweet(client, bob_headers, "bob's").json
+    statuses = [post_tweet(client, alice_headers, "t1").status_code,
+                client.post(f"/tweets/{tweet['id']}/like", headers=alice_headers).status_code,
+                client.post("/users/bob/follow", headers=alice_headers).status_code,
+                post_tweet(client, alice_headers, "t2").status_code]
+    assert statuses == [201, 200, 200, 429]
+    # The database's own, higher, limit counted the three inserts that went through.
+    assert postgresql.execute("select writes from public.write_counters where user_id = %s",
+                              (alice,)).fetchone()[0] == 3
 
 
 @pytest.fixture
