@@ -29,9 +29,10 @@ migrate: $(RUNTIME)
 run: $(RUNTIME)
 	@$(PY) -m chirp.launcher run
 
-# Then the API's tests again with the web process behind PgBouncer in transaction mode (skipped,
+# The linter first (ruff, configured in pyproject.toml), then the suite; then the API's tests again with the web process behind PgBouncer in transaction mode (skipped,
 # saying why, where pgbouncer is not installed); schemathesis ran once already.
 test: $(INSTALLED)
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 	$(PY) -m pytest tests/api --database-pooler=pgbouncer --deselect tests/api/test_schemathesis.py
 

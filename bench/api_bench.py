@@ -21,6 +21,7 @@ import psycopg
 
 from api.token import access_token
 from bench import insert_trigger_bench
+from bench.dataset import BULK_TWEETS, FOLLOW_ALL, create_users, write_ahead
 from bench.load import (
     CONNECTIONS,
     JWT_SECRET,
@@ -37,35 +38,6 @@ from chirp.settings import available_cores
 AUTHORS = 200
 FOLLOWED_AUTHORS = 100
 
-CREATE_USERS = """
-with created as (
-  insert into auth.users (id, aud, role)
-  select gen_random_uuid(), 'authenticated', 'authenticated' from generate_series(1, %(count)s)
-  returning id
-)
-insert into public.profiles (id, username)
-select id, %(prefix)s || row_number() over () from created
-returning id
-"""
-# Triggers (the events queue, foreign keys) are skipped for the bulk load: the authors exist, and
-# a million queued events would measure the queue, not the timeline.
-BULK_TWEETS = """
-insert into public.tweets (user_id, content, created_at)
-select (%(authors)s::uuid[])[1 + n %% cardinality(%(authors)s::uuid[])],
-       'bulk tweet number ' || n || ' about #postgres',
-       now() - interval '1 second' * n - interval '1 hour'
-from generate_series(%(first)s::bigint, %(last)s::bigint) as n
-"""
-FOLLOW_ALL = """
-insert into public.follows (follower_id, followee_id)
-select reader, author from unnest(%(readers)s::uuid[]) as reader, unnest(%(authors)s::uuid[]) as author
-"""
-
-
-def create_users(connection: psycopg.Connection, count: int, prefix: str) -> list[str]:
-    """Create `count` users with profiles named prefix1, prefix2, ...; returns their ids."""
-    rows = connection.execute(CREATE_USERS, {"count": count, "prefix": prefix}).fetchall()
-    return [str(row[0]) for row in rows]
 
 
 def load_tweets(url: str, authors: list[str], first: int, last: int) -> float:
@@ -169,8 +141,6 @@ def run(root: Path) -> None:
         rows = scaling_rows(root, url, writers)
         insert_rate = pgbench_insert_rate(root, url)
         timeline_requests = [(None, bearer(reader)) for reader in readers]
-        from bench.timeline_bench import write_ahead  # here: timeline_bench imports this module
-
         with Gunicorn(root, url, None) as gunicorn:
             load_seconds = {"10k": load_tweets(url, authors, 1, 10_000)}
             # The bulk load skips the consumer: write the readers' home timelines as it would have.

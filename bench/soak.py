@@ -29,7 +29,7 @@ import psycopg
 
 from api.token import access_token
 from bench import insert_trigger_bench
-from bench.api_bench import create_users
+from bench.dataset import create_users
 from bench.load import JWT_SECRET, KeepAliveClient, free_port, start_gunicorn
 from chirp import local_server as embedded
 from chirp.migrator import migrate

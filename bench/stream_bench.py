@@ -32,7 +32,7 @@ import psutil
 import psycopg
 
 from api.token import access_token
-from bench import api_bench, insert_trigger_bench, load
+from bench import dataset, insert_trigger_bench, load
 from chirp import local_server as embedded
 from chirp.migrator import migrate
 
@@ -50,14 +50,14 @@ def prepare(url: str) -> dict[str, list[str]]:
     migrate(url, write_limit=insert_trigger_bench.UNREFUSING_WRITE_LIMIT)
     with psycopg.connect(url) as connection:
         users = {
-            "idle": api_bench.create_users(connection, IDLE_STREAMS, "idle"),
-            "authors": api_bench.create_users(connection, AUTHORS, "author"),
-            "followers": api_bench.create_users(connection, FOLLOWER_STREAMS, "follower"),
-            "writers": api_bench.create_users(connection, load.CONNECTIONS, "writer"),
+            "idle": dataset.create_users(connection, IDLE_STREAMS, "idle"),
+            "authors": dataset.create_users(connection, AUTHORS, "author"),
+            "followers": dataset.create_users(connection, FOLLOWER_STREAMS, "follower"),
+            "writers": dataset.create_users(connection, load.CONNECTIONS, "writer"),
         }
         connection.execute("update public.profiles set username = 'bob' where id = %s", (users["idle"][0],))
         users["bob"] = [users["idle"].pop(0)]
-        connection.execute(api_bench.FOLLOW_ALL, {"readers": users["followers"], "authors": users["authors"]})
+        connection.execute(dataset.FOLLOW_ALL, {"readers": users["followers"], "authors": users["authors"]})
     return users
 
 

@@ -35,7 +35,7 @@ from psycopg.rows import dict_row
 from api.caller.database import SET_CALLER
 from api.http.pages import FIRST_PAGE_BEFORE, PageRequest
 from api.resources import home_timeline as timeline
-from bench.api_bench import BULK_TWEETS, create_users
+from bench.dataset import BULK_TWEETS, create_users, write_ahead
 from chirp import local_server as embedded
 from chirp.migrator import migrate
 from chirp.queries import QUERIES
@@ -53,26 +53,7 @@ insert into public.follows (follower_id, followee_id)
 select %(reader)s, author from unnest(%(authors)s::uuid[]) as author
 """
 # What the consumer's fan-out and trim leave: the newest kept_entries of the followees' tweets.
-WRITE_AHEAD = """
-with kept as (
-  select tweet.created_at, tweet.id, tweet.user_id,
-         row_number() over (order by tweet.created_at desc, tweet.id desc) as rank
-  from public.follows as follow
-  join public.tweets as tweet on tweet.user_id = follow.followee_id
-  where follow.follower_id = %(reader)s
-  order by tweet.created_at desc, tweet.id desc
-  limit (select kept_entries + 1 from public.home_timeline_settings)
-),
-written as (
-  insert into public.home_timeline (user_id, created_at, tweet_id, author_id)
-  select %(reader)s, created_at, id, user_id from kept
-  where rank <= (select kept_entries from public.home_timeline_settings)
-)
-insert into public.home_timeline_horizons (user_id, created_at, tweet_id)
-select %(reader)s, created_at, id from kept
-where rank = (select kept_entries from public.home_timeline_settings)
-  and exists (select from kept as older where older.rank = kept.rank + 1)
-"""
+
 
 
 # Followers of the two popular authors whose posts the fan-out measurement times.
@@ -90,17 +71,6 @@ insert into public.profile_counters (user_id, follower_count)
 select %(author)s, count(*) from followed
 """
 POST = "insert into public.tweets (user_id, content) select unnest(%(authors)s::uuid[]), 'fan-out #bench'"
-
-
-def write_ahead(url: str, readers: list[str]) -> None:
-    """Write (again) each reader's home timeline as the consumer would have, then VACUUM ANALYZE it."""
-    with psycopg.connect(url) as connection:
-        for reader in readers:
-            connection.execute("delete from public.home_timeline where user_id = %s", (reader,))
-            connection.execute("delete from public.home_timeline_horizons where user_id = %s", (reader,))
-            connection.execute(WRITE_AHEAD, {"reader": reader})
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute("vacuum analyze public.home_timeline, public.home_timeline_horizons")
 
 
 def load(url: str, tweets: int, author_count: int, followees: tuple[int, ...]) -> dict[int, str]:

@@ -28,9 +28,11 @@ from pathlib import Path
 
 import psycopg
 
+from chirp import connections
 from chirp import local_server as embedded
+from chirp.env_file import ENV_FILE
 from chirp.migrator import MigrationError, migrate
-from chirp.startup import ENV_FILE, settings_or_exit
+from chirp.startup import settings_or_exit
 
 PROGRAM = "make run"
 READY_DEADLINE_SECONDS = 120.0
@@ -160,7 +162,7 @@ def run() -> int:
     except embedded.LocalDatabaseError as error:
         return fail(str(error))
     except psycopg.OperationalError as error:
-        return fail(f"cannot connect to the database (DATABASE_URL): {str(error).strip().splitlines()[0]}")
+        return fail(connections.unreachable(error))
     except MigrationError as error:
         return fail(f"migration failed: {error}")
     print(f"{PROGRAM}: database ready ({len(applied)} migration(s) applied): {shown_url}", flush=True)

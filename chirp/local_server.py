@@ -227,7 +227,7 @@ def _forget_handle(data_directory: Path) -> None:
 
 def main(arguments: list[str]) -> int:
     """`python -m chirp.local_server url|stop`: print the local URL, or stop the server (and say so)."""
-    from chirp.startup import load_env_file
+    from chirp.env_file import load_env_file
 
     load_env_file()
     if arguments == ["url"]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+import sys
 from pathlib import Path
 
 import psycopg
@@ -19,6 +20,7 @@ from limits import parse as parse_limit
 from pgmq.install import get_embedded_install_sql
 
 import migrations
+from chirp import connections
 from chirp.queries import QUERIES
 
 MIGRATIONS_DIRECTORY = Path(migrations.__file__).resolve().parent
@@ -26,6 +28,8 @@ LOCAL_SUPABASE_SQL = Path(__file__).resolve().parent / "sql" / "local" / "supaba
 MIGRATION_FILE_NAME = re.compile(r"^(?P<version>\d{14})_(?P<name>\w+)\.sql$")
 # Any fixed number, the same in every run: concurrent runs queue up behind it.
 ADVISORY_LOCK_KEY = 7_312_004_511
+
+PROGRAM = "python -m migrations"
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +112,7 @@ def _applied_versions(connection: psycopg.Connection) -> set[str]:
 def _apply(connection: psycopg.Connection, migration: Migration) -> None:
     """Run one migration's statements and record it, all in one transaction."""
     statements = migration.statements()
-    logger.info("applying %s", migration.path.name)
+    logger.info("applying a migration", extra={"migration": migration.path.name})
     with connection.transaction():
         for statement in statements:
             _execute(connection, migration.path.name, statement)
@@ -124,7 +128,7 @@ def set_write_limit(connection: psycopg.Connection, write_limit: str) -> None:
     item = parse_limit(write_limit)
     parameters = {"max_writes": item.amount, "period_seconds": item.get_expiry()}
     connection.execute(QUERIES["set_write_limit"], parameters)
-    logger.info("write limit: %s writes per %s seconds", item.amount, item.get_expiry())
+    logger.info("write limit set", extra={"max_writes": item.amount, "period_seconds": item.get_expiry()})
 
 
 def _run_script(connection: psycopg.Connection, label: str, text: str) -> None:
@@ -145,3 +149,29 @@ def _execute(connection: psycopg.Connection, label: str, statement: str) -> None
 
 def _scalar(connection: psycopg.Connection, query: str):
     return connection.execute(query).fetchone()[0]
+
+
+def main() -> int:
+    """`python -m migrations`: apply the pending migrations; a bad setting, an unreachable database
+    or a failing migration each end it with one line that says which."""
+    from chirp import logs
+    from chirp.startup import settings_or_exit
+
+    logs.configure({"chirp": logging.INFO})
+    settings = settings_or_exit(PROGRAM)
+    try:
+        database_url = settings.database_url
+        psycopg.connect(database_url, connect_timeout=10).close()
+    except psycopg.OperationalError as error:
+        print(f"{PROGRAM}: {connections.unreachable(error)}", file=sys.stderr)
+        return 1
+    try:
+        applied = migrate(database_url, write_limit=settings.write_limit_for_database)
+    except MigrationError as error:
+        print(f"{PROGRAM}: migration failed: {error}", file=sys.stderr)
+        return 1
+    except psycopg.Error as error:
+        print(f"{PROGRAM}: migration failed: {connections.first_line(error)}", file=sys.stderr)
+        return 1
+    print(f"applied {len(applied)} migration(s)" + (f": {', '.join(applied)}" if applied else ""))
+    return 0

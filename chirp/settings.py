@@ -1,8 +1,9 @@
 """The one configuration object, read from the environment once and shared by every process.
 
-It lives beside the migrations because every process starts by needing the database: the web
-process, the consumer and `python -m migrations` all resolve `DATABASE_URL` here, falling back to
-the embedded local server when it is unset.
+Each setting is declared once, on its field: the variable, the default and the parser together
+(`setting(...)`), as Supabase Auth writes `envconfig:"DATABASE_URL"` on its fields. The web process,
+the consumer and `python -m migrations` all resolve `DATABASE_URL` here, falling back to the
+embedded local server when it is unset.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def _text(environ: dict[str, str], name: str, default: str | None) -> str | None:
+    """The variable's text as it is; empty reads as unset."""
+    return environ.get(name) or default
+
+
 def _integer(environ: dict[str, str], name: str, default: int) -> int:
     raw = environ.get(name, "").strip()
     if not raw:
@@ -49,6 +55,16 @@ def _whole_number(environ: dict[str, str], name: str, default: int) -> int:
     return _integer(environ, name, default)
 
 
+def _optional_integer(environ: dict[str, str], name: str, default: int | None) -> int | None:
+    """A positive whole number, or None when unset."""
+    return _integer(environ, name, 0) if environ.get(name, "").strip() else default
+
+
+def _is_set(environ: dict[str, str], name: str, default: bool) -> bool:
+    """Whether the variable is set at all (to tell an operator's value from the default)."""
+    return bool(environ.get(name, "").strip()) or default
+
+
 def _port(environ: dict[str, str], name: str, default: int | None) -> int | None:
     """A TCP port number from 1 to 65535."""
     if not environ.get(name, "").strip():
@@ -59,7 +75,7 @@ def _port(environ: dict[str, str], name: str, default: int | None) -> int | None
     return value
 
 
-def _database_url(environ: dict[str, str], name: str) -> str | None:
+def _database_url(environ: dict[str, str], name: str, default: None) -> str | None:
     """A libpq connection string (postgresql://... or key=value pairs); its text is never echoed,
     since it may hold a password."""
     # Imported here, not at the top: gunicorn's master imports this module before api.server.gunicorn_config
@@ -70,7 +86,7 @@ def _database_url(environ: dict[str, str], name: str) -> str | None:
 
     raw = environ.get(name, "").strip()
     if not raw:
-        return None
+        return default
     try:
         conninfo_to_dict(raw)
     except psycopg.ProgrammingError as error:
@@ -81,7 +97,7 @@ def _database_url(environ: dict[str, str], name: str) -> str | None:
     return raw
 
 
-def _url(environ: dict[str, str], name: str, schemes: tuple[str, ...], default: str) -> str:
+def _url(environ: dict[str, str], name: str, default: str | None, schemes: tuple[str, ...] = ()) -> str | None:
     """A URL, of one of `schemes` when given (else of any scheme)."""
     raw = environ.get(name, "").strip()
     if not raw:
@@ -91,6 +107,12 @@ def _url(environ: dict[str, str], name: str, schemes: tuple[str, ...], default: 
         expected = " or ".join(s + "://..." for s in schemes) if schemes else "a URL such as redis://host:6379"
         raise ConfigurationError(f"{name} must be {expected}")
     return raw
+
+
+def _project_url(environ: dict[str, str], name: str, default: str | None) -> str | None:
+    """A Supabase project's https:// (or http://) URL, without a trailing slash."""
+    url = _url(environ, name, default, schemes=("https", "http"))
+    return url.rstrip("/") if url else default
 
 
 def _rate_limit(environ: dict[str, str], name: str, default: str) -> str:
@@ -117,83 +139,68 @@ def _boolean(environ: dict[str, str], name: str, default: bool) -> bool:
     raise ConfigurationError(f"{name} must be true or false, not {raw!r}")
 
 
+def setting(variable: str, default, parse, secret: bool = False):
+    """A Settings field read from `variable` by `parse(environ, variable, default)`; a secret stays out of repr."""
+    return dataclasses.field(default=default, repr=not secret, metadata={"variable": variable, "parse": parse})
+
+
 @dataclasses.dataclass(frozen=True)
 class Settings:
     """Everything the processes read from the environment; secrets stay out of `repr`."""
 
-    database_url_setting: str | None = dataclasses.field(default=None, repr=False)
-    database_read_url: str | None = dataclasses.field(default=None, repr=False)
-    prepared_statements: bool = True
-    # Each API transaction's statement_timeout (DATABASE_STATEMENT_TIMEOUT_MS): a slow query answers
-    # 503 instead of holding a connection for as long as it likes.
-    statement_timeout_ms: int = 5000
-    # How many proxies in front of the web process append to X-Forwarded-For (PROXY_HOPS): the
-    # client's address is that many entries from the right; 0 trusts none and uses the peer address.
-    proxy_hops: int = 0
-    jwt_secret: str | None = dataclasses.field(default=None, repr=False)
-    supabase_url: str | None = None
+    database_url_setting: str | None = setting("DATABASE_URL", None, _database_url, secret=True)
+    database_read_url: str | None = setting("DATABASE_READ_URL", None, _database_url, secret=True)
+    # false behind a transaction-mode pooler, which keeps no prepared statements between transactions.
+    prepared_statements: bool = setting("DATABASE_PREPARED_STATEMENTS", True, _boolean)
+    # Each API transaction's statement_timeout: a slow query answers 503 instead of holding a
+    # connection for as long as it likes.
+    statement_timeout_ms: int = setting("DATABASE_STATEMENT_TIMEOUT_MS", 5000, _integer)
+    # How many proxies in front of the web process append to X-Forwarded-For: the client's address is
+    # that many entries from the right; 0 trusts none and uses the peer address.
+    proxy_hops: int = setting("PROXY_HOPS", 0, _whole_number)
+    jwt_secret: str | None = setting("SUPABASE_JWT_SECRET", None, _text, secret=True)
+    supabase_url: str | None = setting("SUPABASE_URL", None, _project_url)
     # The project's anon key, handed to the web client for Supabase Auth when SUPABASE_URL is set.
-    supabase_anon_key: str | None = dataclasses.field(default=None, repr=False)
-    port: int = 8787
-    # None: the database itself keeps the web tier's limits (api/limit_storage.py).
-    ratelimit_storage_uri: str | None = dataclasses.field(default=None, repr=False)
-    rate_limit_write: str = "30/minute"
+    supabase_anon_key: str | None = setting("SUPABASE_ANON_KEY", None, _text, secret=True)
+    port: int = setting("PORT", 8787, _port)
+    # None: the database itself keeps the web tier's limits (api/limits/storage.py).
+    ratelimit_storage_uri: str | None = setting("RATELIMIT_STORAGE_URI", None, _url, secret=True)
+    rate_limit_write: str = setting("RATE_LIMIT_WRITE", "30/minute", _rate_limit)
     # Whether RATE_LIMIT_WRITE was set: only then does `python -m migrations` write it to the database.
-    rate_limit_write_is_set: bool = False
-    rate_limit_read: str = "300/minute"
+    rate_limit_write_is_set: bool = setting("RATE_LIMIT_WRITE", False, _is_set)
+    rate_limit_read: str = setting("RATE_LIMIT_READ", "300/minute", _rate_limit)
     # Failed password sign-ins of the local /auth/v1, per client address and per email.
-    rate_limit_failed_sign_in: str = "10/minute"
-    ratelimit_key_prefix: str = "chirp"
-    # None: one worker per core the process may run on (WEB_CONCURRENCY overrides).
-    web_workers: int | None = None
-    web_threads: int = 8
-    consumer_batch_size: int = 100
+    rate_limit_failed_sign_in: str = setting("RATE_LIMIT_FAILED_SIGN_IN", "10/minute", _rate_limit)
+    ratelimit_key_prefix: str = setting("RATELIMIT_KEY_PREFIX", "chirp", _text)
+    # None: one worker per core the process may run on.
+    web_workers: int | None = setting("WEB_CONCURRENCY", None, _optional_integer)
+    web_threads: int = setting("WEB_THREADS", 8, _integer)
+    consumer_batch_size: int = setting("CONSUMER_BATCH_SIZE", 100, _integer)
     # Worker threads in the one consumer process, each with its own connections: while one waits
-    # for the database, another parses and prepares its batch (CONSUMER_CONCURRENCY).
-    consumer_concurrency: int = 2
-    consumer_visibility_timeout_seconds: int = 30
-    consumer_max_attempts: int = 5
-    consumer_metrics_port: int | None = None
+    # for the database, another parses and prepares its batch.
+    consumer_concurrency: int = setting("CONSUMER_CONCURRENCY", 2, _integer)
+    consumer_visibility_timeout_seconds: int = setting("CONSUMER_VT_SECONDS", 30, _integer)
+    consumer_max_attempts: int = setting("CONSUMER_MAX_ATTEMPTS", 5, _integer)
+    consumer_metrics_port: int | None = setting("CONSUMER_METRICS_PORT", None, _port)
     # A failing message waits base * 2**(failures - 1) seconds, jittered, at most the cap, before
-    # its next attempt (CONSUMER_BACKOFF_BASE_SECONDS, CONSUMER_BACKOFF_CAP_SECONDS).
-    consumer_backoff_base_seconds: int = 1
-    consumer_backoff_cap_seconds: int = 300
-    # The consumer's fallback poll (CONSUMER_POLL_SECONDS): a notification wakes it sooner; the
-    # poll finds messages whose visibility timeout or backoff expired, which send none.
-    consumer_poll_seconds: int = 1
+    # its next attempt.
+    consumer_backoff_base_seconds: int = setting("CONSUMER_BACKOFF_BASE_SECONDS", 1, _integer)
+    consumer_backoff_cap_seconds: int = setting("CONSUMER_BACKOFF_CAP_SECONDS", 300, _integer)
+    # The consumer's fallback poll: a notification wakes it sooner; the poll finds messages whose
+    # visibility timeout or backoff expired, which send none.
+    consumer_poll_seconds: int = setting("CONSUMER_POLL_SECONDS", 1, _integer)
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> "Settings":
         """Read every setting once; a malformed value fails here, naming its variable."""
         env = dict(os.environ if environ is None else environ)
-        web_workers = env.get("WEB_CONCURRENCY", "").strip()
-        return cls(
-            database_url_setting=_database_url(env, "DATABASE_URL"),
-            database_read_url=_database_url(env, "DATABASE_READ_URL"),
-            prepared_statements=_boolean(env, "DATABASE_PREPARED_STATEMENTS", True),
-            statement_timeout_ms=_integer(env, "DATABASE_STATEMENT_TIMEOUT_MS", 5000),
-            proxy_hops=_whole_number(env, "PROXY_HOPS", 0),
-            jwt_secret=env.get("SUPABASE_JWT_SECRET") or None,
-            supabase_url=_url(env, "SUPABASE_URL", ("https", "http"), "").rstrip("/") or None,
-            supabase_anon_key=env.get("SUPABASE_ANON_KEY") or None,
-            port=_port(env, "PORT", 8787),
-            ratelimit_storage_uri=_url(env, "RATELIMIT_STORAGE_URI", (), "") or None,
-            rate_limit_write=_rate_limit(env, "RATE_LIMIT_WRITE", "30/minute"),
-            rate_limit_write_is_set=bool(env.get("RATE_LIMIT_WRITE", "").strip()),
-            rate_limit_read=_rate_limit(env, "RATE_LIMIT_READ", "300/minute"),
-            rate_limit_failed_sign_in=_rate_limit(env, "RATE_LIMIT_FAILED_SIGN_IN", "10/minute"),
-            ratelimit_key_prefix=env.get("RATELIMIT_KEY_PREFIX") or "chirp",
-            web_workers=_integer(env, "WEB_CONCURRENCY", 0) if web_workers else None,
-            web_threads=_integer(env, "WEB_THREADS", 8),
-            consumer_batch_size=_integer(env, "CONSUMER_BATCH_SIZE", 100),
-            consumer_concurrency=_integer(env, "CONSUMER_CONCURRENCY", 2),
-            consumer_visibility_timeout_seconds=_integer(env, "CONSUMER_VT_SECONDS", 30),
-            consumer_max_attempts=_integer(env, "CONSUMER_MAX_ATTEMPTS", 5),
-            consumer_metrics_port=_port(env, "CONSUMER_METRICS_PORT", None),
-            consumer_backoff_base_seconds=_integer(env, "CONSUMER_BACKOFF_BASE_SECONDS", 1),
-            consumer_backoff_cap_seconds=_integer(env, "CONSUMER_BACKOFF_CAP_SECONDS", 300),
-            consumer_poll_seconds=_integer(env, "CONSUMER_POLL_SECONDS", 1),
-        )
+        return cls(**{field.name: field.metadata["parse"](env, field.metadata["variable"], field.default)
+                      for field in dataclasses.fields(cls)})
+
+    @classmethod
+    def variables(cls) -> list[str]:
+        """Every environment variable a setting reads, once each (for the README and `make run`)."""
+        return list(dict.fromkeys(field.metadata["variable"] for field in dataclasses.fields(cls)))
 
     @property
     def write_limit_for_database(self) -> str | None:
@@ -205,9 +212,9 @@ class Settings:
         """`DATABASE_URL`, or the embedded local server's URL (started on first use) when unset."""
         if self.database_url_setting:
             return self.database_url_setting
-        from migrations import embedded
+        from chirp import local_server
 
-        return embedded.start()
+        return local_server.start()
 
     def require_jwt_secret(self) -> str:
         """The HS256 secret; its absence is a start-up error that names the variable."""

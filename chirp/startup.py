@@ -8,27 +8,13 @@ names the variable and what is wrong with it, never a traceback.
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 from typing import NoReturn
 
-from dotenv import dotenv_values
-
+from chirp.env_file import load_env_file
 from chirp.settings import ConfigurationError, Settings
 
-ENV_FILE = Path(".env")
 CONFIGURATION_EXIT_STATUS = 2
-
-
-def load_env_file(path: Path = ENV_FILE) -> None:
-    """Set the variables of `path` that the environment leaves unset (or empty, which every
-    setting reads as unset)."""
-    if not path.is_file():
-        return
-    for name, value in dotenv_values(path).items():
-        if value is not None and not os.environ.get(name):
-            os.environ[name] = value
 
 
 def configuration_failure(program: str, error: Exception) -> NoReturn:

@@ -19,11 +19,10 @@ import threading
 
 import psycopg
 
-from chirp import logs
+from chirp import connections, logs
 from chirp.settings import ConfigurationError, Settings
 from chirp.startup import configuration_failure, settings_or_exit
-from consumer import dead_letters
-from consumer import metrics
+from consumer import dead_letters, metrics
 from consumer.worker import Worker
 
 logger = logging.getLogger("consumer")
@@ -132,7 +131,7 @@ def status(settings: Settings) -> int:
 def main(arguments: list[str]) -> int:
     """Dispatch the command; configuration and database errors end it with 1 and a readable line."""
     namespace = parse_arguments(arguments)
-    logs.configure()
+    logs.configure({"consumer": logging.INFO, "chirp": logging.INFO, "psycopg": logging.WARNING})
     settings = settings_or_exit("python -m consumer")
     try:
         if namespace.command == "replay":
@@ -143,7 +142,7 @@ def main(arguments: list[str]) -> int:
     except ConfigurationError as error:
         configuration_failure("python -m consumer", error)
     except psycopg.OperationalError as error:
-        logger.error("consumer command failed", extra={"error": str(error).strip().splitlines()[0]})
+        logger.error(connections.unreachable(error))
         return 1
 
 

@@ -21,12 +21,12 @@ from psycopg.rows import dict_row
 from api.caller.pooler import MISCONFIGURED, PoolerCheck
 from api.caller.tokens import Identity, current_identity
 from api.http.errors import ServiceUnavailable
+from chirp import connections
 from chirp.settings import Settings
 
 # A request waits at most this long for a connection, so a dead database answers 503 quickly.
 POOL_WAIT_SECONDS = 1.0
 # libpq's own bound on opening one connection (its minimum useful value is 2).
-CONNECT_TIMEOUT_SECONDS = 2
 # A pool gives up reconnecting after this long without the database, and retries on demand.
 RECONNECT_TIMEOUT_SECONDS = 3600.0
 # The caller's role and claims, and the transaction's statement_timeout, in the one round trip.
@@ -68,10 +68,7 @@ class Database:
 
     def _pool(self, conninfo: str, name: str) -> psycopg_pool.ConnectionPool:
         """A pool sized for one gunicorn worker's threads, opened without waiting for the database."""
-        connection_options = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, "row_factory": dict_row}
-        if not self.settings.prepared_statements:
-            # A transaction-mode pooler keeps no prepared statements between transactions.
-            connection_options["prepare_threshold"] = None
+        connection_options = connections.connection_options(self.settings.prepared_statements, row_factory=dict_row)
         # One connection per thread, opened up front: a burst never waits for connections to be made.
         pool = psycopg_pool.ConnectionPool(
             conninfo,
@@ -132,8 +129,8 @@ class Database:
     def _replica_failed(self, error: Exception) -> None:
         """Read from the primary for a while; the replica's pool drops its dead connections and reconnects."""
         if time.monotonic() >= self.replica_down_until:
-            logger.warning("replica unavailable, reading from the primary for %.0f s: %s",
-                           REPLICA_RETRY_SECONDS, error)
+            logger.warning("replica unavailable, reading from the primary",
+                           extra={"seconds": REPLICA_RETRY_SECONDS, "error": str(error)})
         self.replica_down_until = time.monotonic() + REPLICA_RETRY_SECONDS
         # A restarted replica leaves every pooled connection dead: find them all now, not one
         # failed read (and one more wait) each.
@@ -157,7 +154,7 @@ def unavailable_as_503() -> Iterator[None]:
         # prepared on one is missing (or already there) on the next. The operator's mistake, not
         # the client's: say which setting fixes it, in one line.
         logger.error("prepared statement error behind a transaction-mode pooler? set "
-                     "DATABASE_PREPARED_STATEMENTS=false (%s: %s)", type(error).__name__, error)
+                     "DATABASE_PREPARED_STATEMENTS=false", extra={"error": f"{type(error).__name__}: {error}"})
         raise ServiceUnavailable(MISCONFIGURED) from None
     except psycopg.errors.QueryCanceled as error:
         raise ServiceUnavailable("the request took longer than the database allows; retry shortly") from error

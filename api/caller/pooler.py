@@ -68,5 +68,5 @@ class PoolerCheck:
         except psycopg.OperationalError:
             return
         if self.pooled:
-            logger.error("the %s database is behind a transaction-mode pooler while prepared statements "
-                         "are on: set DATABASE_PREPARED_STATEMENTS=false; answering 503", self.name)
+            logger.error("the database is behind a transaction-mode pooler while prepared statements "
+                         "are on: set DATABASE_PREPARED_STATEMENTS=false; answering 503", extra={"database": self.name})

@@ -163,11 +163,11 @@ def render_unexpected(error: Exception) -> flask.Response:
     if limited is not None:
         return render_api_error(limited)
     if isinstance(error, (psycopg.OperationalError, psycopg_pool.PoolTimeout)):
-        logger.warning("database unavailable: %s", error)
+        logger.warning("database unavailable", extra={"error": str(error)})
         return render_api_error(ServiceUnavailable())
     for database_error, api_error, detail in DATABASE_REFUSALS:
         if isinstance(error, database_error):
-            logger.warning("unmapped database refusal: %s", error)
+            logger.warning("unmapped database refusal", extra={"error": str(error)})
             return render_api_error(api_error(detail))
     logger.exception("unhandled error")
     return problem_response(500, "Internal Server Error", "internal", "an unexpected error occurred")

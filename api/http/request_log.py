@@ -1,16 +1,17 @@
-"""One JSON log line per request, tied to a request id that the response echoes in `X-Request-Id`."""
+"""One log line per request (chirp.logs' JSON format), tied to a request id that the response echoes in
+`X-Request-Id`."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
-import sys
 import time
 import uuid
 
 import flask
+
+from chirp import logs
 
 # A client's own request id is kept when it looks like one; anything else is replaced.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -20,18 +21,6 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 LOGGED = {"api": logging.INFO, "psycopg": logging.WARNING}
 
 logger = logging.getLogger("api.requests")
-
-
-class JsonLineFormatter(logging.Formatter):
-    """A record as one JSON object: a dict message gives the fields, anything else a `message`."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        """One line of JSON: time, level, logger, the fields, and the traceback if any."""
-        fields = record.msg if isinstance(record.msg, dict) else {"message": record.getMessage()}
-        line = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name, **fields}
-        if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str)
 
 
 def start_request() -> None:
@@ -47,7 +36,7 @@ def finish_request(response: flask.Response) -> flask.Response:
     response.headers["X-Request-Id"] = request_id
     started = flask.g.get("request_started", time.perf_counter())
     identity = flask.g.get("identity")
-    logger.info({
+    logger.info("request", extra={
         "request_id": request_id,
         "method": flask.request.method,
         "path": flask.request.path,
@@ -63,13 +52,6 @@ def finish_request(response: flask.Response) -> flask.Response:
 
 def init_app(app: flask.Flask) -> None:
     """Log each request of `app`, and the API's and psycopg's own records, as JSON lines on stderr."""
-    for name, level in LOGGED.items():
-        configured = logging.getLogger(name)
-        if not configured.handlers:
-            handler = logging.StreamHandler(sys.stderr)
-            handler.setFormatter(JsonLineFormatter())
-            configured.addHandler(handler)
-            configured.setLevel(level)
-            configured.propagate = False
+    logs.configure(LOGGED)
     app.before_request(start_request)
     app.after_request(finish_request)

@@ -20,11 +20,11 @@ import psycopg_pool
 from limits.storage import Storage
 from psycopg.rows import dict_row
 
+from chirp import connections
 from chirp.queries import QUERIES
 
 # A limit check waits at most this long for a connection; the request's own pool then answers 503.
 POOL_WAIT_SECONDS = 0.5
-CONNECT_TIMEOUT_SECONDS = 2
 RECONNECT_TIMEOUT_SECONDS = 3600.0
 # A limit check is one short statement: a few connections serve all of a worker's threads.
 MAX_POOL_SIZE = 4
@@ -44,10 +44,7 @@ class DatabaseStorage(Storage):
                  pool_size: int = 4, prepared_statements: bool = True, **options):
         """Open the pool in the background: the web process starts even while the database is down."""
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
-        connection_options = {"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_SECONDS,
-                              "row_factory": dict_row}
-        if not prepared_statements:
-            connection_options["prepare_threshold"] = None
+        connection_options = connections.connection_options(prepared_statements, autocommit=True, row_factory=dict_row)
         # Opened up front, as the request pool is: a burst never waits for connections to be made
         # (a wait past POOL_WAIT_SECONDS would let a request through uncounted).
         size = max(1, min(pool_size, MAX_POOL_SIZE))

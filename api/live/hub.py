@@ -27,6 +27,7 @@ from psycopg.rows import dict_row
 
 from api.live import garbage_collection as garbage
 from api.live.events import LiveEvent, read_events
+from chirp import connections
 from chirp.queries import QUERIES
 from chirp.settings import Settings
 
@@ -43,7 +44,6 @@ SHOWN_TWEETS_REMEMBERED = 1000
 LISTEN_POLL_SECONDS = 5.0
 POOLER_POLL_SECONDS = 0.2
 RECONNECT_DELAY_SECONDS = 1.0
-CONNECT_TIMEOUT_SECONDS = 2
 # How long a first stream waits for the listener to be ready before the request gets a 503.
 READY_WAIT_SECONDS = 5.0
 # Put in a stream's buffer to end it (shutdown, slow client).
@@ -193,14 +193,13 @@ class Hub:
                 with self._connect() as connection:
                     self._listen(connection)
             except psycopg.Error as error:
-                logger.warning({"message": "live listener lost its connection", "error": str(error)})
+                logger.warning("live listener lost its connection", extra={"error": str(error)})
                 self.closing.wait(RECONNECT_DELAY_SECONDS)
 
     def _connect(self) -> psycopg.Connection:
         """The listener's own autocommit connection (never a pooled one: it stays in LISTEN)."""
-        options = {} if self.settings.prepared_statements else {"prepare_threshold": None}
-        return psycopg.connect(self.settings.database_url, autocommit=True, row_factory=dict_row,
-                               connect_timeout=CONNECT_TIMEOUT_SECONDS, **options)
+        return psycopg.connect(self.settings.database_url, **connections.connection_options(
+            self.settings.prepared_statements, autocommit=True, row_factory=dict_row))
 
     def _listen(self, connection: psycopg.Connection) -> None:
         """Read and dispatch new events whenever notified (or polled), from the last id seen."""
@@ -234,8 +233,8 @@ class Hub:
                 candidates = set(self.public).union(*self.by_user.values())
         for stream in candidates:
             if stream.wants(event) and not stream.offer(event):
-                logger.info({"message": "dropped a stream whose client is not reading",
-                             "user_id": str(stream.user_id) if stream.user_id else None})
+                logger.info("dropped a stream whose client is not reading",
+                            extra={"user_id": str(stream.user_id) if stream.user_id else None})
                 self.close(stream)
 
     def _refollow(self, event: LiveEvent) -> None:

@@ -16,6 +16,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from api.http.validation import USERNAME
+from chirp import connections
 from chirp.queries import QUERIES
 from chirp.settings import ConfigurationError
 from chirp.startup import configuration_failure, settings_or_exit
@@ -75,8 +76,7 @@ def main(arguments: list[str]) -> int:
     try:
         user_id = ensure_user(settings.database_url, arguments[0])
     except psycopg.OperationalError as error:
-        first_line = (str(error).strip().splitlines() or ["no answer"])[0]
-        print(f"{PROGRAM}: cannot connect to the database (DATABASE_URL): {first_line}", file=sys.stderr)
+        print(f"{PROGRAM}: {connections.unreachable(error)}", file=sys.stderr)
         return 1
     print(access_token(secret, user_id))
     return 0

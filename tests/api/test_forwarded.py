@@ -39,7 +39,7 @@ def test_the_client_address_is_taken_only_from_trusted_hops(app_factory, databas
     client = app_factory(settings_for(database_url, proxy_hops=hops)).test_client()
     response = client.get("/tweets", headers={"X-Forwarded-For": FORWARDED}, environ_base={"REMOTE_ADDR": PEER})
     assert response.status_code == 200
-    assert request_log[-1].msg["remote_addr"] == address
+    assert request_log[-1].remote_addr == address
 
 
 def test_anonymous_rate_limits_key_on_the_forwarded_address(app_factory, database_url):

@@ -68,13 +68,8 @@ newest as (
   limit %(limit)s
 ),
 page as (
-  select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
-         p.username, p.full_name, p.avatar_url,
-         coalesce(c.like_count, 0) as like_count
-  from newest
-  join public.tweets as t on t.id = newest.id
-  join public.profiles as p on p.id = t.user_id
-  left join public.tweet_counters as c on c.tweet_id = t.id
+  select card.* from newest
+  join public.tweet_cards as card on card.id = newest.id
 )
 -- (Python cannot hold '-infinity': the horizon's columns are null when there is none.)
 select horizon.found as horizon_found,

@@ -1,5 +1,5 @@
--- Queries behind /tweets and /timeline. A tweet row always carries its author and like count.
--- Pages are keyset pages: rows strictly before (before_created_at, before_id), newest first; the
+-- Queries behind /tweets. A tweet row is a row of public.tweet_cards (the one tweet projection):
+-- the tweet, its author and its counts. Pages are keyset pages: rows strictly before (before_created_at, before_id), newest first; the
 -- first page passes ('infinity', 'ffffffff-ffff-ffff-ffff-ffffffffffff') so one plan serves all.
 
 -- insert_tweet --
@@ -17,13 +17,7 @@ join public.profiles as p on p.id = t.user_id;
 
 -- tweets_by_ids --
 -- Tweets with their author and like count, those of the given ids that still exist (GET /tweets/{id}, the live streams).
-select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
-       p.username, p.full_name, p.avatar_url,
-       coalesce(c.like_count, 0) as like_count
-from public.tweets as t
-join public.profiles as p on p.id = t.user_id
-left join public.tweet_counters as c on c.tweet_id = t.id
-where t.id = any(%(ids)s::uuid[]);
+select * from public.tweet_cards where id = any(%(ids)s::uuid[]);
 
 -- tweet_exists --
 -- Whether a tweet exists, to tell "not yours" (403) from "not there" (404).
@@ -35,33 +29,17 @@ delete from public.tweets where id = %(tweet_id)s returning id;
 
 -- all_tweets_page --
 -- All tweets, newest first: one range of tweets_created_at_idx.
-select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
-       p.username, p.full_name, p.avatar_url,
-       coalesce(c.like_count, 0) as like_count
-from (
-  select * from public.tweets
-  where (created_at, id) < (%(before_created_at)s, %(before_id)s)
-  order by created_at desc, id desc
-  limit %(limit)s
-) as t
-join public.profiles as p on p.id = t.user_id
-left join public.tweet_counters as c on c.tweet_id = t.id
-order by t.created_at desc, t.id desc;
+select * from public.tweet_cards
+where (created_at, id) < (%(before_created_at)s, %(before_id)s)
+order by created_at desc, id desc
+limit %(limit)s;
 
 -- user_tweets_page --
 -- One user's tweets, newest first: one range of tweets_user_id_created_at_idx.
-select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
-       p.username, p.full_name, p.avatar_url,
-       coalesce(c.like_count, 0) as like_count
-from (
-  select * from public.tweets
-  where user_id = %(user_id)s and (created_at, id) < (%(before_created_at)s, %(before_id)s)
-  order by created_at desc, id desc
-  limit %(limit)s
-) as t
-join public.profiles as p on p.id = t.user_id
-left join public.tweet_counters as c on c.tweet_id = t.id
-order by t.created_at desc, t.id desc;
+select * from public.tweet_cards
+where user_id = %(user_id)s and (created_at, id) < (%(before_created_at)s, %(before_id)s)
+order by created_at desc, id desc
+limit %(limit)s;
 
 -- timeline_page --
 -- The caller's own tweets and those of everyone they follow: at most `limit` (created_at, id) pairs
@@ -85,14 +63,9 @@ newest as (
   order by recent.created_at desc, recent.id desc
   limit %(limit)s
 )
-select t.id, t.user_id, t.content, t.created_at, t.reply_to_id,
-       p.username, p.full_name, p.avatar_url,
-       coalesce(c.like_count, 0) as like_count
-from newest
-join public.tweets as t on t.id = newest.id
-join public.profiles as p on p.id = t.user_id
-left join public.tweet_counters as c on c.tweet_id = t.id
-order by t.created_at desc, t.id desc;
+select card.* from newest
+join public.tweet_cards as card on card.id = newest.id
+order by card.created_at desc, card.id desc;
 
 -- like_tweet --
 -- Like a tweet as the caller, idempotently; returns the like, new or existing.

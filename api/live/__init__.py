@@ -1,0 +1,2 @@
+"""Live updates over Server-Sent Events: the endpoints (`streams`), the per-process hub that fans
+events out (`hub`), the events it reads (`events`), and the collector tuning for many streams."""
