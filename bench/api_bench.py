@@ -31,7 +31,7 @@ from bench.load import (
     start_gunicorn,
     worker_peak_memory_megabytes,
 )
-from chirp import local_server as embedded
+from chirp import local_server
 from chirp.migrator import migrate
 from chirp.settings import available_cores
 
@@ -135,7 +135,7 @@ def pgbench_insert_rate(root: Path, url: str) -> float:
 
 def run(root: Path) -> None:
     """Every phase of the benchmark on a server under `root`."""
-    url = embedded.server(root / "data").get_uri()
+    url = local_server.server(root / "data").get_uri()
     try:
         writers, readers, authors = prepare(url)
         rows = scaling_rows(root, url, writers)
@@ -152,7 +152,7 @@ def run(root: Path) -> None:
             peaks = worker_peak_memory_megabytes(gunicorn.process)
         plan = timeline_plan(url, readers[0])
     finally:
-        embedded.stop(root / "data")
+        local_server.stop(root / "data")
     print_summary(rows, insert_rate, load_seconds, peaks, plan)
 
 

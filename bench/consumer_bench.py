@@ -45,7 +45,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from bench import insert_trigger_bench
-from chirp import local_server as embedded
+from chirp import local_server
 from chirp.migrator import migrate
 from chirp.queries import QUERIES
 from chirp.settings import Settings
@@ -374,7 +374,7 @@ def pgbench_rate(url: str, script: Path) -> float:
     """Run pgbench for one round and return its transactions per second."""
     parameters = conninfo_to_dict(url)
     output = subprocess.run(
-        [str(embedded.bin_directory() / "pgbench"), "-n", "-M", "prepared", "-c", str(PGBENCH_CLIENTS),
+        [str(local_server.bin_directory() / "pgbench"), "-n", "-M", "prepared", "-c", str(PGBENCH_CLIENTS),
          "-j", "2", "-T", str(PGBENCH_SECONDS_PER_ROUND), "-f", str(script), "-h", parameters["host"],
          "-p", str(parameters.get("port", 5432)), "-U", "postgres", parameters.get("dbname", "postgres")],
         check=True, capture_output=True, text=True,
@@ -459,7 +459,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="consumer-bench-"))
     data_directory = root / "data"
     try:
-        url = embedded.server(data_directory).get_uri()
+        url = local_server.server(data_directory).get_uri()
         author_id = prepare(url)
         print(f"cores: {os.cpu_count()}; PostgreSQL defaults (fsync on)",
               flush=True)
@@ -467,7 +467,7 @@ def main() -> None:
         report_drain(url)
         report_latency(url, author_id)
     finally:
-        embedded.stop(data_directory)
+        local_server.stop(data_directory)
         shutil.rmtree(root, ignore_errors=True)
 
 

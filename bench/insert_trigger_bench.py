@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from chirp import local_server as embedded
+from chirp import local_server
 from chirp.migrator import migrate
 
 CLIENTS = 8
@@ -87,7 +87,7 @@ def pgbench(url: str, script: Path, clients: int = CLIENTS, seconds: float = SEC
     """Run pgbench for one round and return its transactions per second."""
     parameters = conninfo_to_dict(url)
     output = subprocess.run(
-        [str(embedded.bin_directory() / "pgbench"), "-n", "-M", "prepared", "-c", str(clients), "-j", "2",
+        [str(local_server.bin_directory() / "pgbench"), "-n", "-M", "prepared", "-c", str(clients), "-j", "2",
          "-T", str(int(seconds)), "-f", str(script), "-h", parameters["host"],
          "-p", str(parameters.get("port", 5432)), "-U", "postgres", parameters.get("dbname", "postgres")],
         check=True, capture_output=True, text=True,
@@ -108,7 +108,7 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="pgbench-"))
     data_directory = root / "data"
     try:
-        url = embedded.server(data_directory).get_uri()
+        url = local_server.server(data_directory).get_uri()
         scripts = {"owner": root / "owner.sql", "authenticated": root / "authenticated.sql"}
         scripts["owner"].write_text(OWNER_INSERT_SCRIPT.format(user_id=prepare(url)))
         scripts["authenticated"].write_text(AUTHENTICATED_INSERT_SCRIPT)
@@ -126,7 +126,7 @@ def main() -> None:
               f"{median['authenticated, all triggers'] / median['authenticated, no write limit']:.2f}"
               f"  ({CLIENTS} clients, {ROUNDS} alternating rounds of {SECONDS_PER_ROUND} s, median)")
     finally:
-        embedded.stop(data_directory)
+        local_server.stop(data_directory)
         shutil.rmtree(root, ignore_errors=True)
 
 

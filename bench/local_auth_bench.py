@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from bench.load import free_port, request_once, start_gunicorn
-from chirp import local_server as embedded
+from chirp import local_server
 from chirp.migrator import migrate
 
 ROUNDS = int(os.environ.get("LOCAL_AUTH_BENCH_ROUNDS", "60"))
@@ -36,7 +36,7 @@ def timed(port: int, path: str, body: dict, expected: int) -> float:
 
 def run(root: Path) -> dict[str, list[float]]:
     """Sign up ROUNDS users, then sign in right, wrong and unknown, interleaved."""
-    url = embedded.server(root / "data").get_uri()
+    url = local_server.server(root / "data").get_uri()
     migrate(url)
     port = free_port()
     os.environ["RATE_LIMIT_FAILED_SIGN_IN"] = "100000000/minute"
@@ -55,7 +55,7 @@ def run(root: Path) -> dict[str, list[float]]:
     finally:
         gunicorn.terminate()
         gunicorn.wait(30)
-        embedded.stop(root / "data")
+        local_server.stop(root / "data")
     return samples
 
 

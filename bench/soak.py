@@ -31,7 +31,7 @@ from api.token import access_token
 from bench import insert_trigger_bench
 from bench.dataset import create_users
 from bench.load import JWT_SECRET, KeepAliveClient, free_port, start_gunicorn
-from chirp import local_server as embedded
+from chirp import local_server
 from chirp.migrator import migrate
 
 SECONDS = float(os.environ.get("SOAK_SECONDS", "300"))
@@ -150,7 +150,7 @@ def create_writers(url: str) -> list[str]:
 def run(root: Path) -> None:
     """Set up, load for SECONDS while sampling, then report."""
     data = root / "data"
-    url = embedded.server(data).get_uri()
+    url = local_server.server(data).get_uri()
     migrate(url, write_limit=insert_trigger_bench.UNREFUSING_WRITE_LIMIT)
     writers = create_writers(url)
     port = free_port()
@@ -183,7 +183,7 @@ def run(root: Path) -> None:
         for process in (consumer, web):
             process.terminate()
             process.wait(30)
-        embedded.stop(data)
+        local_server.stop(data)
 
 
 def summarize(rows: list[dict], load: Load, elapsed: float) -> None:

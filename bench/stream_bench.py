@@ -33,7 +33,7 @@ import psycopg
 
 from api.token import access_token
 from bench import dataset, insert_trigger_bench, load
-from chirp import local_server as embedded
+from chirp import local_server
 from chirp.migrator import migrate
 
 IDLE_STREAMS = int(os.environ.get("STREAM_BENCH_IDLE_STREAMS", "5000"))
@@ -156,7 +156,7 @@ def summary(values: list[float]) -> str:
 
 def run(root: Path) -> None:
     """Every phase against one worker and one consumer on a server under `root`."""
-    url = embedded.server(root / "data").get_uri()
+    url = local_server.server(root / "data").get_uri()
     users = prepare(url)
     port = load.free_port()
     gunicorn = load.start_gunicorn(url, port, root / "gunicorn.log", workers=1)
@@ -176,7 +176,7 @@ def run(root: Path) -> None:
         gunicorn.terminate()
         gunicorn.wait(30)
         consumer.wait(30)
-        embedded.stop(root / "data")
+        local_server.stop(root / "data")
     print(f"idle streams held by one worker: {held} (opened in {open_seconds:.1f} s)")
     print(f"worker memory: {memory_before:.0f} MB before, {memory_after:.0f} MB with them: "
           f"{(memory_after - memory_before) * 1024 / max(held, 1):.1f} KB per stream")

@@ -34,9 +34,9 @@ from psycopg.rows import dict_row
 
 from api.caller.database import SET_CALLER
 from api.http.pages import FIRST_PAGE_BEFORE, PageRequest
-from api.resources import home_timeline as timeline
+from api.resources import home_timeline
 from bench.dataset import BULK_TWEETS, create_users, write_ahead
-from chirp import local_server as embedded
+from chirp import local_server
 from chirp.migrator import migrate
 from chirp.queries import QUERIES
 from chirp.settings import Settings
@@ -98,7 +98,7 @@ def read_page(connection: psycopg.Connection, reader: str, request: PageRequest,
             rows = connection.execute(QUERIES["timeline_page"],
                                       {**request.parameters(), "user_id": reader}).fetchall()
         else:
-            rows = timeline.rows(connection, reader, request)
+            rows = home_timeline.rows(connection, reader, request)
     assert len(rows) == request.limit + 1, len(rows)
     return (time.perf_counter() - started) * 1000
 
@@ -177,7 +177,7 @@ def fan_out_costs(url: str) -> dict[str, float]:
 
 def run(root: Path) -> None:
     """Load each set, measure each reader, print the table and the goals' ratios."""
-    url = embedded.server(root / "data").get_uri()
+    url = local_server.server(root / "data").get_uri()
     migrate(url)
     try:
         print(f"{'tweets':>10}{'followees':>10}  {'query':<18}{'p50 ms':>9}{'p99 ms':>9}", flush=True)
@@ -201,7 +201,7 @@ def run(root: Path) -> None:
             print(f"consumer batch of tweet.created, {name}: {milliseconds:.0f} ms (median of "
                   f"{FAN_OUT_ROUNDS})", flush=True)
     finally:
-        embedded.stop(root / "data")
+        local_server.stop(root / "data")
 
 
 def main() -> None:

@@ -8,11 +8,9 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import class_row
-from psycopg.types.json import Jsonb
 
+from chirp.events_queue import QUEUE_NAME
 from chirp.queries import QUERIES
-
-QUEUE_NAME = "events"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,12 +61,6 @@ def archive(connection: psycopg.Connection, msg_id: int) -> bool:
     """Move a message to the archive; false when it is no longer in the queue."""
     parameters = {"queue_name": QUEUE_NAME, "msg_id": msg_id}
     return bool(connection.execute(QUERIES["archive_message"], parameters).fetchone()[0])
-
-
-def send(connection: psycopg.Connection, message: Any) -> int:
-    """Enqueue one message; returns its id."""
-    parameters = {"queue_name": QUEUE_NAME, "message": Jsonb(message)}
-    return connection.execute(QUERIES["send_message"], parameters).fetchone()[0]
 
 
 def metrics(connection: psycopg.Connection) -> QueueMetrics:

@@ -69,7 +69,8 @@ class Database:
     def _pool(self, conninfo: str, name: str) -> psycopg_pool.ConnectionPool:
         """A pool sized for one gunicorn worker's threads, opened without waiting for the database."""
         connection_options = connections.connection_options(self.settings.prepared_statements, row_factory=dict_row)
-        # One connection per thread, opened up front: a burst never waits for connections to be made.
+        # WEB_THREADS connections (the requests one gevent worker runs against the database at once),
+        # opened up front: a burst never waits for connections to be made.
         pool = psycopg_pool.ConnectionPool(
             conninfo,
             min_size=self.settings.web_threads,

@@ -23,9 +23,9 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
+from chirp.events_queue import QUEUE_NAME
 from chirp.queries import QUERIES
 
-QUEUE_NAME = "events"
 QUEUE_DEPTH_CACHE_SECONDS = 5.0
 LATENCY_BUCKETS_SECONDS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 

@@ -21,7 +21,7 @@ import shutil  # noqa: E402
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from api.server import gunicorn_refusals as http_refusals  # noqa: E402
+from api.server import gunicorn_refusals  # noqa: E402
 from chirp.settings import available_cores  # noqa: E402
 from chirp.startup import settings_or_exit  # noqa: E402
 
@@ -34,7 +34,7 @@ workers = _settings.web_workers or available_cores()
 # Open streams and requests in flight per worker; an idle stream costs a greenlet and a socket.
 worker_connections = 20000
 # Gunicorn's own refusals (a request line over its limit: 414; header fields: 431) as problem+json.
-http_refusals.install()
+gunicorn_refusals.install()
 
 # Clients of a load balancer reuse connections; a few seconds spares a TCP handshake per request.
 keepalive = 2

@@ -22,11 +22,6 @@ from pgmq.set_vt(queue_name => %(queue_name)s::text, msg_id => %(msg_id)s::bigin
 -- Move a message to the archive (the dead letters); false when it is no longer in the queue.
 select pgmq.archive(queue_name => %(queue_name)s::text, msg_id => %(msg_id)s::bigint);
 
--- send_message --
--- Enqueue one message, returning its new id.
-select msg_id
-from pgmq.send(queue_name => %(queue_name)s::text, msg => %(message)s::jsonb, delay => 0::integer) as msg_id;
-
 -- queue_metrics --
 -- Depth and oldest message age of the queue, from pgmq itself.
 select queue_length, oldest_msg_age_sec, newest_msg_age_sec, total_messages
