@@ -162,6 +162,18 @@ def test_an_idempotency_key_older_than_24_hours_creates_anew(client, postgresql,
     assert again.status_code == 201 and again.json["id"] != first.json["id"]
 
 
+def test_past_a_thousand_live_idempotency_keys_a_keyed_post_is_429(client, postgresql, alice, alice_headers):
+    postgresql.execute("insert into public.idempotency_keys (user_id, key)"
+                       " select %s, 'old-' || n from generate_series(1, 1000) as n", (alice,))
+    postgresql.commit()
+    refused = client.post("/tweets", json={"content": "a"}, headers={**alice_headers, "Idempotency-Key": "new"})
+    problem = assert_problem(refused, 429)
+    assert "Idempotency-Key" in problem["detail"]
+    assert 23 * 3600 < int(refused.headers["Retry-After"]) <= 24 * 3600
+    assert refused.headers["X-RateLimit-Limit"] == "1000"
+    assert client.post("/tweets", json={"content": "a"}, headers=alice_headers).status_code == 201
+
+
 def test_a_malformed_idempotency_key_is_400(client, alice_headers):
     response = client.post("/tweets", json={"content": "a"}, headers={**alice_headers, "Idempotency-Key": "x" * 256})
     assert_problem(response, 400)
