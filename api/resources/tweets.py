@@ -93,6 +93,10 @@ def _insert_tweet(connection, user_id, content, reply_to_id) -> dict:
         if error.diag.constraint_name == "tweets_reply_to_id_fkey":
             raise UnprocessableContent("reply_to_id names no tweet") from None
         raise UnprocessableContent(PROFILE_REQUIRED) from None
+    except database_errors.CheckViolation as error:
+        # validation.tweet_content refuses all of this first; were the database's Unicode tables
+        # newer than Python's (NFC of a newly assigned character), it is still the content's fault.
+        raise UnprocessableContent(f"content breaks the rule {error.diag.constraint_name}") from None
 
 
 @blueprint.get("/tweets/<uuid:tweet_id>")
