@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from api.http.characters import INVISIBLE_RANGES, schema_bracket_body
 from api.http.pages import CURSOR_PATTERN, MAX_CURSOR_CHARACTERS, MAX_PAGE_SIZE
 from api.http.validation import AVATAR_URL_MAX_CHARACTERS, FULL_NAME_MAX_CHARACTERS, TWEET_MAX_CHARACTERS
 
@@ -14,8 +15,9 @@ USERNAME = {"type": "string", "pattern": "^[A-Za-z0-9_]{3,15}$"}
 # What api.http.validation.clean_text refuses: C0 and C1 controls and DEL; tweets allow tab and newline.
 ONE_LINE_TEXT = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
 TWEET_CHARACTER = "[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]"
-# At least one character that is not whitespace: content is stripped before it is counted.
-TWEET_TEXT = f"^{TWEET_CHARACTER}*[^\\s\\u0000-\\u001f\\u007f-\\u009f]{TWEET_CHARACTER}*$"
+# At least one visible character (not whitespace, which is stripped, nor one that shows nothing).
+TWEET_TEXT = (f"^{TWEET_CHARACTER}*[^\\u0000-\\u001f\\u007f-\\u009f{schema_bracket_body(INVISIBLE_RANGES)}]"
+              f"{TWEET_CHARACTER}*$")
 IDEMPOTENCY_KEY = {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"}
 
 

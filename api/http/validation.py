@@ -14,6 +14,7 @@ import uuid
 import flask
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from api.http import characters
 from api.http.errors import BadRequest, UnprocessableContent, UnsupportedMediaType
 
 TWEET_MAX_CHARACTERS = 280
@@ -64,10 +65,14 @@ def clean_text(value: object, field: str, multiline: bool = False) -> str:
 
 
 def tweet_content(value: object) -> str:
-    """Tweet content per the contract: NFC, stripped, then 1..280 code points."""
+    """Tweet content per the contract: NFC, stripped, then 1..280 code points, one of them visible."""
     text = clean_text(value, "content", multiline=True)
     if not 1 <= len(text) <= TWEET_MAX_CHARACTERS:
         raise UnprocessableContent(f"content must be 1 to {TWEET_MAX_CHARACTERS} characters after trimming")
+    # The database refuses the same (tweets_content_visible): zero-width spaces, bidi controls,
+    # other format characters and blanks alone show nothing.
+    if not characters.has_visible_character(text):
+        raise UnprocessableContent("content must have at least one visible character")
     return text
 
 

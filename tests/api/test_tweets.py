@@ -53,6 +53,8 @@ def test_reply(client, alice_headers, bob_headers):
     ("e\u0301", "\u00e9"),                      # NFC: e + combining acute becomes é
     ("\t line one\nline two \n", "line one\nline two"),
     ("\U0001F600" * 280, "\U0001F600" * 280),   # 280 code points, 1120 bytes
+    ("\u3000a\u200bb\u2003", "a\u200bb"),        # Unicode whitespace stripped; an inner zero-width space kept
+    ("\u06dd", "\u06dd"),                         # a format character that draws a sign (end of ayah)
 ])
 def test_content_is_normalised_and_counted_in_code_points(client, alice_headers, content, stored):
     response = post_tweet(client, alice_headers, content)
@@ -63,6 +65,8 @@ def test_content_is_normalised_and_counted_in_code_points(client, alice_headers,
 @pytest.mark.parametrize("content", [
     "", "   \n\t ", "x" * 281, "\U0001F600" * 281, "nul\x00byte", "bell\x07", "escape\x1b[31m",
     "c1\x85", "del\x7f", 42, None, ["list"],
+    # Nothing visible: bidi controls, zero-width spaces and joiners, BOM, Braille blank, ideographic space.
+    "\u202e\u200b", "\u200b", " \u200d\u2060 ", "\ufeff", "\u2800", "\u3000\u3164", "\U000e0041",
 ])
 def test_invalid_content_is_422(client, alice_headers, content):
     assert_problem(post_tweet(client, alice_headers, content), 422)
@@ -160,6 +164,18 @@ def test_an_idempotency_key_older_than_24_hours_creates_anew(client, postgresql,
     postgresql.commit()
     again = client.post("/tweets", json={"content": "b"}, headers={**alice_headers, "Idempotency-Key": "old"})
     assert again.status_code == 201 and again.json["id"] != first.json["id"]
+
+
+def test_past_a_thousand_live_idempotency_keys_a_keyed_post_is_429(client, postgresql, alice, alice_headers):
+    postgresql.execute("insert into public.idempotency_keys (user_id, key)"
+                       " select %s, 'old-' || n from generate_series(1, 1000) as n", (alice,))
+    postgresql.commit()
+    refused = client.post("/tweets", json={"content": "a"}, headers={**alice_headers, "Idempotency-Key": "new"})
+    problem = assert_problem(refused, 429)
+    assert "Idempotency-Key" in problem["detail"]
+    assert 23 * 3600 < int(refused.headers["Retry-After"]) <= 24 * 3600
+    assert refused.headers["X-RateLimit-Limit"] == "1000"
+    assert client.post("/tweets", json={"content": "a"}, headers=alice_headers).status_code == 201
 
 
 def test_a_malformed_idempotency_key_is_400(client, alice_headers):

@@ -1,4 +1,4 @@
-"""RLS and grants of the home timeline tables and of the Idempotency-Key purge function."""
+"""RLS and grants of the home timeline tables."""
 
 import pytest
 
@@ -55,10 +55,3 @@ def test_anon_reads_no_timeline(postgresql, timelines):
     with acting_as(postgresql, None):
         assert refused(postgresql, "select * from public.home_timeline")
         assert refused(postgresql, "select * from public.home_timeline_horizons")
-
-
-def test_only_users_may_purge_expired_idempotency_keys(postgresql, bob):
-    with acting_as(postgresql, None):
-        assert refused(postgresql, "select public.purge_expired_idempotency_keys(10)")
-    with acting_as(postgresql, bob):
-        assert not refused(postgresql, "select public.purge_expired_idempotency_keys(10)")

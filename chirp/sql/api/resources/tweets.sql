@@ -83,24 +83,15 @@ where user_id = %(user_id)s and tweet_id = %(tweet_id)s;
 -- Take back the caller's like, if any.
 delete from public.likes where user_id = %(user_id)s and tweet_id = %(tweet_id)s;
 
--- purge_expired_idempotency_keys --
--- Remove a few Idempotency-Key records older than 24 hours (anyone's), so the table stays small.
-select public.purge_expired_idempotency_keys(%(max_rows)s) as purged;
-
 -- claim_idempotency_key --
--- Take an Idempotency-Key for the caller: new, or older than 24 hours. A concurrent request with
--- the same key waits here on the primary key until the first one commits, then gets no row.
-insert into public.idempotency_keys (user_id, key) values (%(user_id)s, %(key)s)
-on conflict (user_id, key) do update set tweet_id = null, created_at = now()
-  where public.idempotency_keys.created_at < now() - interval '24 hours'
-returning true as claimed;
+-- Take an Idempotency-Key for the caller: true when new or older than 24 hours, false while it holds
+-- a tweet (a concurrent request with it waits until the first commits). Purges a few expired keys.
+select public.claim_idempotency_key(%(key)s) as claimed;
 
 -- remember_idempotent_tweet --
--- Record which tweet a claimed key created.
-update public.idempotency_keys set tweet_id = %(tweet_id)s
-where user_id = %(user_id)s and key = %(key)s;
+-- Record which of the caller's tweets a claimed key created.
+select public.remember_idempotent_tweet(%(key)s, %(tweet_id)s);
 
 -- idempotent_tweet --
--- The tweet a key created within the last 24 hours (null when that tweet was deleted since).
-select tweet_id from public.idempotency_keys
-where user_id = %(user_id)s and key = %(key)s;
+-- The tweet the caller's key created within the last 24 hours (null when that tweet was deleted since).
+select public.idempotent_tweet(%(key)s) as tweet_id;
