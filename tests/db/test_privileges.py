@@ -26,6 +26,8 @@ PUBLIC_READING = {
     "public.hashtag_hourly_counts": {"select"},
     # Whose tweets are merged in at read time: public knowledge, as their follower counts are.
     "public.timeline_pulled_authors": {"select"},
+    # The one tweet projection every list reads (security_invoker: the tables' RLS decides).
+    "public.tweet_cards": {"select"},
 }
 
 ALLOWED_RELATIONS = {
