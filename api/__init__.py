@@ -55,11 +55,12 @@ def trust_proxies(app, settings: Settings) -> None:
 def register_plumbing(app, settings: Settings) -> None:
     """What every request passes through: logs, CORS, errors, the caller, the database, metrics."""
     from api.caller import database, tokens
-    from api.http import cors, errors, metrics, request_log
+    from api.http import cors, errors, metrics, pages, request_log
 
     request_log.init_app(app)
     cors.init_app(app)
     errors.init_app(app)
+    pages.init_app(app, settings)
     tokens.init_app(app, settings)
     pool = database.init_app(app, settings)
     metrics.init_app(app, pool)

@@ -2,8 +2,8 @@
 
 HS256 tokens are checked with `SUPABASE_JWT_SECRET`; when `SUPABASE_URL` is set, tokens whose
 header names a key id are checked against the project's JWKS (ES256 or RS256, by the key's type).
-The algorithm comes from our key, never from the token. A user token needs `exp`, `sub` (a uuid)
-and `aud = authenticated`; the project's anon key (role `anon`, no `sub`) makes the caller anonymous.
+The algorithm comes from our key, never from the token. A user token needs `exp` (a number), `role`,
+`sub` (a uuid) and `aud = authenticated`; the project's anon key (role `anon`, no `sub`) makes the caller anonymous.
 
 A client sends the same token with every request until it expires, and verifying it took about a
 tenth of the CPU time of a `POST /tweets`, so a verified token's identity is remembered for
@@ -137,18 +137,28 @@ class TokenVerifier:
                 )
                 if claims.get("role") != "anon":
                     raise
-                return ANONYMOUS, claims["exp"]
+                return ANONYMOUS, _expiry(claims)
         except jwt.PyJWKClientConnectionError as error:
             # The project's keys could not be fetched: our trouble, not the client's token's.
             raise ServiceUnavailable("the token's signing keys cannot be fetched; retry shortly") from error
         except (jwt.PyJWTError, ValueError) as error:
             raise Unauthorized(f"invalid token: {error}") from None
-        return _user_identity(claims), claims["exp"]
+        return _user_identity(claims), _expiry(claims)
+
+
+def _expiry(claims: dict) -> float:
+    """`exp`, which must be a JSON number: PyJWT also accepts a numeric string, which RFC 7519 does not."""
+    expires_at = claims["exp"]
+    if isinstance(expires_at, bool) or not isinstance(expires_at, (int, float)):
+        raise Unauthorized("invalid token: exp must be a number (seconds since the epoch)")
+    return expires_at
 
 
 def _user_identity(claims: dict) -> Identity:
     """A signed-in user's identity, once the role is allowed and `sub` is a uuid."""
-    role = ROLE_ALLOW_LIST.get(claims.get("role", AUDIENCE))
+    if "role" not in claims:
+        raise Unauthorized("invalid token: it has no role claim")
+    role = ROLE_ALLOW_LIST.get(claims["role"]) if isinstance(claims["role"], str) else None
     if role != "authenticated":
         raise Unauthorized(f"token role {claims.get('role')!r} is not allowed here")
     try:

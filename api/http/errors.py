@@ -133,11 +133,29 @@ def render_api_error(error: ApiError) -> flask.Response:
     return response
 
 
+# Supabase's client libraries send `supabase.from(...)` to PostgREST under /rest/v1 of the URL they
+# were given: pointed at this server, they are told why nothing is there and what to use instead.
+POSTGREST_PREFIX = "/rest/v1"
+NO_POSTGREST = (
+    "there is no PostgREST here: /rest/v1 (supabase.from(...), supabase.rpc(...)) is not served. "
+    "chirp's API is its own: its endpoints (GET /tweets, POST /tweets, GET /timeline, ...) are "
+    "described at /openapi.json (supabase.auth works here with the local sign-in)"
+)
+
+
+def _asks_for_postgrest() -> bool:
+    """Whether the request is for PostgREST's path on this server."""
+    path = flask.request.path
+    return path == POSTGREST_PREFIX or path.startswith(POSTGREST_PREFIX + "/")
+
+
 def render_http_exception(error: HTTPException) -> flask.Response:
     """Render Werkzeug's own (unknown route, wrong method, body too large, rate limited)."""
     status = error.code or 500
     if isinstance(error, RateLimitExceeded):
         detail = f"rate limit of {error.description} exceeded"
+    elif status == 404 and _asks_for_postgrest():
+        detail = NO_POSTGREST
     else:
         detail = error.description or error.name
     slug = error.name.lower().replace(" ", "-")

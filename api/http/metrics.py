@@ -28,6 +28,11 @@ from chirp.queries import QUERIES
 
 QUEUE_DEPTH_CACHE_SECONDS = 5.0
 LATENCY_BUCKETS_SECONDS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+# Every label takes values from a fixed set: a client choosing a label value (any method name is a
+# valid HTTP token) would add a series per request, and every scrape would carry them all.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "other"
+UNMATCHED_ROUTE = "unmatched"
 
 REQUESTS = Counter("http_requests_total", "HTTP requests answered", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -74,9 +79,9 @@ def start_timer() -> None:
 
 
 def observe(response: flask.Response) -> flask.Response:
-    """Count the request under its route pattern (never the raw path, which would explode labels)."""
-    route = flask.request.url_rule.rule if flask.request.url_rule else "unmatched"
-    method = flask.request.method
+    """Count the request under its route pattern and a known method (never the raw path or method)."""
+    route = flask.request.url_rule.rule if flask.request.url_rule else UNMATCHED_ROUTE
+    method = flask.request.method if flask.request.method in KNOWN_METHODS else OTHER_METHOD
     REQUESTS.labels(method, route, str(response.status_code)).inc()
     started = flask.g.get("metrics_started")
     if started is not None:

@@ -1,12 +1,14 @@
 """Keyset pagination: `?limit=` and an opaque `?cursor=` naming the last row of the previous page.
 
 A cursor is `<payload>.<check>`: the payload is the URL-safe base64 of `[list, created_at, id]` of
-that row, the check a truncated HMAC of the list's full scope (its name and whose list it is) and the
-payload. The next page holds the rows strictly before that row in (created_at desc, id desc) order,
-which the indexes serve as one range. A cursor from another list, or an edited one, is a 400: it
-would otherwise silently start the page at a row of some other list. The check is not a secret
-(a cursor only names a position, and row level security decides what any page shows); its key is
-fixed so that every web host accepts every host's cursors.
+that row, the check a truncated HMAC of the list's full scope (its name, whose list it is, and who
+reads it) and the payload. The next page holds the rows strictly before that row in (created_at desc,
+id desc) order, which the indexes serve as one range. A cursor from another list or caller, or an
+edited one, is a 400: it would otherwise silently start the page at a row of some other list.
+
+The check's key is derived from the deployment's secret (`cursor_key_for`), so every web host of a
+deployment accepts every host's cursors and nobody else can make one; another deployment's cursor
+is a 400 too.
 """
 
 from __future__ import annotations
@@ -20,8 +22,12 @@ import hmac
 import json
 import uuid
 
+import flask
+
+from api.caller.tokens import current_identity
 from api.http.errors import BadRequest
 from api.http.validation import query_parameter
+from chirp.settings import Settings
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -29,7 +35,10 @@ MAX_CURSOR_CHARACTERS = 200
 # The pattern /openapi.json gives for a cursor; anything else cannot have come from this API.
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,170}\.[A-Za-z0-9_-]{16}$"
 CHECK_BYTES = 12
-CHECK_KEY = b"chirp page cursor v1"
+# The label that makes the cursor key differ from any other key derived from the same secret.
+CURSOR_KEY_LABEL = b"chirp page cursor key v2"
+# Where init_app keeps the key in `app.extensions`.
+EXTENSION = "page_cursor_key"
 # The first page starts "before" a row later than any: one query text serves every page.
 FIRST_PAGE_BEFORE = (
     datetime.datetime.max.replace(tzinfo=datetime.timezone.utc),
@@ -58,48 +67,82 @@ class PageRequest:
 
 def page_request(list_name: str, owner: object = "") -> PageRequest:
     """Read `limit` and `cursor` for the list `list_name` (of `owner`, for lists that are someone's);
-    400 when either is malformed or the cursor came from another list."""
+    400 when either is malformed or the cursor came from another list, caller or deployment."""
     raw_limit = query_parameter("limit", str(DEFAULT_PAGE_SIZE))
     if not raw_limit.isascii() or not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_PAGE_SIZE:
         raise BadRequest(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}")
-    scope = f"{list_name}:{str(owner).lower()}"
+    list_scope = scope(list_name, owner, current_identity().user_id)
     raw_cursor = query_parameter("cursor")
-    before = FIRST_PAGE_BEFORE if raw_cursor is None else decode_cursor(raw_cursor, list_name, scope)
-    return PageRequest(list_name, scope, int(raw_limit), *before)
+    before = FIRST_PAGE_BEFORE if raw_cursor is None else decode_cursor(raw_cursor, list_name, list_scope)
+    return PageRequest(list_name, list_scope, int(raw_limit), *before)
 
 
-def _check(scope: str, payload: str) -> str:
-    """The cursor's check: binds the payload to the list's full scope."""
-    digest = hmac.new(CHECK_KEY, f"{scope}\n{payload}".encode(), hashlib.sha256).digest()
+def scope(list_name: str, owner: object, caller: uuid.UUID | None) -> str:
+    """What a cursor is bound to: the list, whose list it is, and who reads it (anonymous or a user)."""
+    return f"{list_name}:{str(owner).lower()}:{caller or 'anonymous'}"
+
+
+def cursor_key_for(settings: Settings) -> bytes:
+    """The cursor key of a deployment: an HMAC of a fixed label under the deployment's secret.
+
+    SUPABASE_JWT_SECRET when set. A deployment that verifies tokens by JWKS only has none, so its
+    other secret is used: the database URL every host connects with (a Supabase project's carries
+    the database password). A random key per process would refuse every cursor that reaches
+    another worker or host.
+    """
+    secret = settings.jwt_secret or settings.database_url
+    return hmac.new(secret.encode("utf-8"), CURSOR_KEY_LABEL, hashlib.sha256).digest()
+
+
+def cursor_key(app: flask.Flask) -> bytes:
+    """The key `app` signs and checks cursors with."""
+    return app.extensions[EXTENSION]
+
+
+def check(key: bytes, list_scope: str, payload: str) -> str:
+    """The cursor's check: binds the payload to the list's full scope under the deployment's key."""
+    digest = hmac.new(key, f"{list_scope}\n{payload}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:CHECK_BYTES]).decode()
 
 
-def encode_cursor(list_name: str, scope: str, created_at: datetime.datetime, row_id: uuid.UUID) -> str:
+def encode_cursor(list_name: str, list_scope: str, created_at: datetime.datetime, row_id: uuid.UUID) -> str:
     """The opaque cursor of a row of a list."""
     raw = json.dumps([list_name, created_at.isoformat(), str(row_id)], separators=(",", ":"))
     payload = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-    return f"{payload}.{_check(scope, payload)}"
+    return f"{payload}.{check(cursor_key(flask.current_app), list_scope, payload)}"
 
 
-def decode_cursor(cursor: str, list_name: str, scope: str) -> tuple[datetime.datetime, uuid.UUID]:
+def _fields(payload: str) -> list[str]:
+    """The payload's three strings; ValueError for anything else (this API issues nothing else)."""
+    padded = payload + "=" * (-len(payload) % 4)
+    fields = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    if not isinstance(fields, list) or len(fields) != 3 or not all(isinstance(f, str) for f in fields):
+        raise ValueError("not three strings")
+    return fields
+
+
+def decode_cursor(cursor: str, list_name: str, list_scope: str) -> tuple[datetime.datetime, uuid.UUID]:
     """The row a cursor names; 400 for a cursor of another list or anything this API did not issue."""
+    malformed = BadRequest("cursor is malformed: pass next_cursor from a page as it is")
     try:
         if len(cursor) > MAX_CURSOR_CHARACTERS:
             raise ValueError("too long")
-        payload, _, check = cursor.partition(".")
-        padded = payload + "=" * (-len(payload) % 4)
-        name, created_at, row_id = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        payload, _, received_check = cursor.partition(".")
+        name, created_at, row_id = _fields(payload)
+    except (ValueError, binascii.Error, UnicodeError):
+        raise malformed from None
+    if name != list_name:
+        raise BadRequest(f"cursor belongs to another list ({name:.40}), not to {list_name}")
+    expected = check(cursor_key(flask.current_app), list_scope, payload)
+    if not hmac.compare_digest(received_check.encode(), expected.encode()):
+        raise BadRequest(f"cursor was not issued for this {list_name} list and caller, or was altered")
+    try:
         timestamp = datetime.datetime.fromisoformat(created_at)
         if timestamp.tzinfo is None:
             raise ValueError("naive timestamp")
-        position = (timestamp, uuid.UUID(row_id))
-    except (ValueError, TypeError, binascii.Error, UnicodeError):
-        raise BadRequest("cursor is malformed: pass next_cursor from a page as it is") from None
-    if name != list_name:
-        raise BadRequest(f"cursor belongs to another list ({name!s:.40}), not to {list_name}")
-    if not hmac.compare_digest(check.encode(), _check(scope, payload).encode()):
-        raise BadRequest(f"cursor was not issued for this {list_name} list, or was altered")
-    return position
+        return timestamp, uuid.UUID(row_id)
+    except ValueError:
+        raise malformed from None
 
 
 def page(rows: list[dict], request: PageRequest, render) -> dict:
@@ -109,3 +152,8 @@ def page(rows: list[dict], request: PageRequest, render) -> dict:
     if len(rows) > request.limit:
         next_cursor = encode_cursor(request.list_name, request.scope, shown[-1]["created_at"], shown[-1]["id"])
     return {"data": [render(row) for row in shown], "next_cursor": next_cursor}
+
+
+def init_app(app: flask.Flask, settings: Settings) -> None:
+    """Derive `app`'s cursor key once from the deployment's secret."""
+    app.extensions[EXTENSION] = cursor_key_for(settings)

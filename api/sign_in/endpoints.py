@@ -13,7 +13,6 @@ as a wrong password, in the same time.
 
 from __future__ import annotations
 
-import datetime
 import json
 import re
 import uuid
@@ -22,12 +21,11 @@ import flask
 import jwt
 import limits
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from psycopg.types.json import Jsonb
 
 from api.caller.database import get_database
 from api.sign_in import errors as local_auth_errors
-from api.sign_in import passwords
+from api.sign_in import failures, passwords
 from api.sign_in import sessions as local_sessions
 from api.sign_in.errors import AuthError
 from chirp.queries import QUERIES
@@ -37,7 +35,7 @@ blueprint = flask.Blueprint("local_auth", __name__, url_prefix="/auth/v1")
 local_auth_errors.init_blueprint(blueprint)
 
 MINIMUM_PASSWORD_CHARACTERS = 8
-MAXIMUM_EMAIL_CHARACTERS = 255
+MAXIMUM_EMAIL_BYTES = 255  # as Supabase Auth counts them
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 INVALID_LOGIN = "Invalid login credentials"
 
@@ -46,10 +44,17 @@ def _json_object() -> dict:
     """The request body as a JSON object, whatever its Content-Type (as Supabase Auth reads it)."""
     try:
         body = json.loads(flask.request.get_data() or b"{}")
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise AuthError(400, "bad_json", f"Could not parse request body as JSON: {error}") from None
     if not isinstance(body, dict):
         raise AuthError(400, "bad_json", "Could not parse request body as JSON: expected an object")
+    try:
+        # JSON may escape a lone surrogate (\ud800), which is no Unicode text: nothing downstream
+        # (bcrypt, the database, a digest) could encode it.
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise AuthError(400, "bad_json", "Could not parse request body as JSON: a string holds a lone "
+                        "surrogate (\\ud800-\\udfff), which is not text") from None
     return body
 
 
@@ -59,11 +64,17 @@ def _string(body: dict, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _check_email_length(email: str) -> None:
+    """Supabase Auth's bound on an email: 400 past MAXIMUM_EMAIL_BYTES of UTF-8."""
+    if len(email.encode("utf-8")) > MAXIMUM_EMAIL_BYTES:
+        raise AuthError(400, "validation_failed",
+                        f"An email address is too long (at most {MAXIMUM_EMAIL_BYTES} bytes)")
+
+
 def _email(raw: str) -> str:
     """The email, lower-cased as Supabase Auth keeps it; 400 when malformed."""
     email = raw.strip()
-    if len(email) > MAXIMUM_EMAIL_CHARACTERS:
-        raise AuthError(400, "validation_failed", "An email address is too long")
+    _check_email_length(email)
     if not EMAIL.fullmatch(email):
         raise AuthError(400, "validation_failed", "Unable to validate email address: invalid format")
     return email.lower()
@@ -98,6 +109,7 @@ def signup():
     _check_password_strength(password)
     email = _email(_string(body, "email"))
     metadata = body.get("data") if isinstance(body.get("data"), dict) else {}
+    local_sessions.check_metadata_size(metadata)  # the token's own check comes later; this spares bcrypt
     password_hash = passwords.hash_password(password)  # before the transaction: no connection waits on it
     with get_database().owner_transaction() as connection:
         row = connection.execute(QUERIES["create_password_user"], {
@@ -120,44 +132,21 @@ def token():
     raise AuthError(400, "invalid_credentials", "unsupported_grant_type")
 
 
-def _failure_keys(email: str) -> list[tuple[str, str]]:
-    """The counters a failed sign-in adds to: this client address, and this email."""
-    return [("failed-sign-in-address", get_remote_address()), ("failed-sign-in-email", email)]
-
-
-def _failure_limit() -> tuple[Limiter, limits.RateLimitItem]:
-    """The limiter and the limit on failed sign-ins (RATE_LIMIT_FAILED_SIGN_IN), per address and per email."""
-    extension = flask.current_app.extensions["local_auth"]
-    return extension["limiter"], extension["failed_sign_in_limit"]
-
-
-def _refuse_when_over_failure_limit(email: str) -> None:
-    """429 with Retry-After once this address or this email failed too often."""
-    limiter, limit = _failure_limit()
-    for key in _failure_keys(email):
-        if not limiter.limiter.test(limit, *key):
-            reset_at = limiter.limiter.get_window_stats(limit, *key).reset_time
-            retry_after = max(1, int(reset_at - datetime.datetime.now().timestamp()) + 1)
-            raise AuthError(429, "over_request_rate_limit", "Request rate limit reached",
-                            headers={"Retry-After": str(retry_after)})
-
-
 def _password_grant(body: dict) -> dict:
     """Sign in with email and password; one answer for an unknown email and a wrong password."""
     raw_email = _string(body, "email")
     if not raw_email:
         raise AuthError(400, "validation_failed", "missing email or phone")
     email = raw_email.strip().lower()
-    _refuse_when_over_failure_limit(email)
+    _check_email_length(email)
+    failures.count_attempt(email)  # before the check: concurrent guesses get no more checks than the limit
     with get_database().owner_transaction() as connection:
         row = connection.execute(QUERIES["password_hash"], {"email": email}).fetchone()
     # Checked outside the transaction: no connection is held for bcrypt's tens of milliseconds.
     if passwords.matches(_string(body, "password"), row and row["encrypted_password"]):
+        failures.forgive_attempt(email)
         with get_database().owner_transaction() as connection:
             return local_sessions.start_session(_issuer(), connection, row["id"])
-    limiter, limit = _failure_limit()
-    for key in _failure_keys(email):
-        limiter.limiter.hit(limit, *key)
     raise AuthError(400, "invalid_credentials", INVALID_LOGIN)
 
 

@@ -3,12 +3,17 @@
 An access token is the HS256 JWT that Supabase Auth issues (the claims `api.caller.tokens` verifies, plus
 `email`, `session_id`, `app_metadata`, ...). A refresh token is 32 random bytes; the database keeps
 only its SHA-256, and spends it once: refreshing revokes it and issues its successor.
+
+No access token is larger than MAXIMUM_ACCESS_TOKEN_BYTES: it travels in every request's
+Authorization header, and a larger one would be refused (431) by every request after sign-in. The
+user metadata a client sets at sign-up is the part that can grow, so it is what gets refused (422).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import secrets
 import time
 import uuid
@@ -16,10 +21,13 @@ import uuid
 import jwt
 import psycopg
 
+from api.sign_in.errors import AuthError
 from chirp.queries import QUERIES
 
 ACCESS_TOKEN_LIFETIME_SECONDS = 3600
 REFRESH_TOKEN_BYTES = 32
+MAXIMUM_ACCESS_TOKEN_BYTES = 8 * 1024
+METADATA_TOO_LARGE = "User metadata is too large: the access token would exceed 8 KiB"
 # The namespace of the (synthesised) identity ids: each email user has one `email` identity.
 IDENTITY_NAMESPACE = uuid.UUID("6f1c7f0e-7d3c-4a53-9d1e-2c51f9c2b0a4")
 
@@ -97,7 +105,16 @@ def access_token(issuer: Issuer, user: dict, session_id: uuid.UUID, now: int) ->
         "session_id": str(session_id),
         "is_anonymous": user["is_anonymous"],
     }
-    return jwt.encode(claims, issuer.secret, algorithm="HS256")
+    token = jwt.encode(claims, issuer.secret, algorithm="HS256")
+    if len(token) > MAXIMUM_ACCESS_TOKEN_BYTES:
+        raise AuthError(422, "validation_failed", METADATA_TOO_LARGE)
+    return token
+
+
+def check_metadata_size(metadata: dict) -> None:
+    """422 for metadata whose JSON alone (as the token writes it) is past the token's bound."""
+    if len(json.dumps(metadata, separators=(",", ":"))) > MAXIMUM_ACCESS_TOKEN_BYTES:
+        raise AuthError(422, "validation_failed", METADATA_TOO_LARGE)
 
 
 def session_json(issuer: Issuer, connection: psycopg.Connection, user_id, session_id, refresh_token: str) -> dict:

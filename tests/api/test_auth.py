@@ -64,6 +64,11 @@ ATTACKS = {
     "unknown role": lambda alice, bob: make_token(alice, role="postgres"),
     "sub not a uuid": lambda alice, bob: make_token("alice"),
     "garbage": lambda alice, bob: "not.a.token",
+    "missing role": lambda alice, bob: make_token(alice, role=None),
+    "role a list": lambda alice, bob: make_token(alice, role=["authenticated"]),
+    "exp a numeric string": lambda alice, bob: make_token(alice, exp=str(int(time.time()) + 600)),
+    "anon key with exp a string": lambda alice, bob: jwt.encode(
+        {"role": "anon", "exp": str(int(time.time()) + 600)}, TEST_JWT_SECRET, algorithm="HS256"),
     "HS512 with the right secret": lambda alice, bob: hmac_token(
         {"alg": "HS512", "typ": "JWT"}, user_claims(alice), TEST_JWT_SECRET.encode(), hashlib.sha512),
 }

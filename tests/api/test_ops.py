@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import time
+import uuid
+
+import requests
 
 from tests.api.conftest import settings_for
 from tests.api.test_tweets import assert_problem
@@ -68,3 +72,32 @@ def test_an_unreachable_database_is_a_fast_503(app_factory, tmp_path, alice_head
         assert response.headers["Retry-After"] and time.monotonic() - started < 3
     metrics = client.get("/metrics")
     assert metrics.status_code == 200 and "events_queue_depth" not in metrics.get_data(as_text=True)
+
+
+def metric_series(text: str) -> set[str]:
+    """The label sets of every sample of the request metrics: what grows when a label is unbounded."""
+    return {line.rsplit(" ", 1)[0] for line in text.splitlines() if line.startswith("http_request")}
+
+
+def test_junk_methods_and_paths_add_no_label_values_to_metrics(web):
+    """Each unknown method is counted as `other` and each path under its route rule (or `unmatched`):
+    before, 700 requests with random methods grew /metrics from 24 KB to 962 KB."""
+    def junk(batch: str) -> None:
+        """Requests with methods, ids and paths never seen before."""
+        for number in range(20):
+            method = f"XQ{batch}{number}{uuid.uuid4().hex[:6].upper()}"
+            requests.request(method, web.url("/tweets"), timeout=10)
+            requests.request(method, web.url(f"/no/such/path/{uuid.uuid4()}"), timeout=10)
+            requests.get(web.url(f"/tweets/{uuid.uuid4()}"), timeout=10)
+            requests.get(web.url(f"/junk-{uuid.uuid4()}"), timeout=10)
+
+    junk("A")
+    before = metric_series(requests.get(web.url("/metrics"), timeout=10).text)
+    junk("B")
+    after = metric_series(requests.get(web.url("/metrics"), timeout=10).text)
+    assert after - before <= {series for series in after if "/metrics" in series}, after - before
+    methods = {re.search(r'method="([^"]*)"', series).group(1) for series in after}
+    assert "other" in methods and methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}
+    routes = {re.search(r'route="([^"]*)"', series).group(1) for series in after}
+    assert "/tweets/<uuid:tweet_id>" in routes and "unmatched" in routes
+    assert not any("junk-" in route or "/no/such" in route for route in routes), routes
