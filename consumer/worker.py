@@ -151,7 +151,11 @@ class Worker:
         """Commit the effects of `batch`: all at once, else message by message."""
         parsed = self._parse(connection, batch)
         try:
-            with connection.transaction():
+            # In pipeline mode the batch costs two round trips, not one per statement: BEGIN with the
+            # messages' delete (whose result decides which events are ours), then every effect and
+            # the COMMIT in one flush. An effect's error surfaces at that flush, the COMMIT then
+            # meets an aborted transaction, and the batch is retried message by message as before.
+            with connection.pipeline(), connection.transaction():
                 done = self._process_together(connection, parsed)
         except Exception as error:  # noqa: BLE001 - any failure falls back to one by one
             if connection.broken:

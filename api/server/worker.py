@@ -24,6 +24,17 @@ class StreamingGeventWorker(GeventWorker):
                 "block the whole worker: api.server.gunicorn_config must patch before anything imports psycopg")
         super().init_process()
 
+    def handle_request(self, listener_name, request, client, address):
+        """Answer one request, then let every other ready greenlet run before this connection's next.
+
+        A keep-alive client whose next request is already waiting never blocks on its socket, so
+        without this yield its greenlet would answer request after request while the others wait.
+        """
+        try:
+            return super().handle_request(listener_name, request, client, address)
+        finally:
+            gevent.sleep(0)
+
     def handle_exit(self, sig, frame):
         """Stop as usual, and end every open stream (in a greenlet: this runs in a signal handler)."""
         super().handle_exit(sig, frame)
