@@ -1,11 +1,16 @@
 // Signing in with Supabase Auth's API: this server's /auth/v1 on the local database, or the
-// Supabase project's Auth (GET /config.json says which). The session lives in sessionStorage
-// (gone with the tab, never in a URL) and its access token is refreshed a minute before it expires.
+// Supabase project's Auth (GET /config.json says which). The session lives in localStorage, as
+// supabase-js keeps it by default, so every tab and the next visit are signed in; never in a URL.
+// Its access token is refreshed a minute before it expires. Refresh tokens rotate and a spent one
+// ends the session, so tabs refresh one at a time (a Web Lock) and each adopts what another
+// stored; signing out in one tab removes the session, and every other tab hears of it.
 
 const STORAGE_KEY = 'chirp.session';
+const REFRESH_LOCK = 'chirp.session.refresh';
 const REFRESH_MARGIN_SECONDS = 60;
 
 let config = { auth_url: '', anon_key: '' };
+let configLoaded = null;
 let session = null;
 let refreshTimer = null;
 let refreshing = null;
@@ -25,6 +30,7 @@ function authUrl(path) {
 
 // One call to Supabase Auth; its errors come as {msg} or {message}, with an error code.
 async function auth(method, path, body, accessToken) {
+  await configLoaded;
   // The project's key goes in `apikey` (a publishable key is no JWT); only a user's token is a bearer.
   const headers = { apikey: config.anon_key, 'Content-Type': 'application/json' };
   if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
@@ -43,22 +49,35 @@ async function auth(method, path, body, accessToken) {
   return parsed;
 }
 
-function notify() {
+function saved() {
+  try {
+    return JSON.parse(localStorage.getItem(STORAGE_KEY));
+  } catch {
+    return null;
+  }
+}
+
+// Make `next` this tab's session (stored or not): schedule its refresh, tell the listeners.
+function adopt(next) {
+  session = next;
+  clearTimeout(refreshTimer);
+  if (session) {
+    const inSeconds = session.expires_at - REFRESH_MARGIN_SECONDS - Date.now() / 1000;
+    refreshTimer = setTimeout(refresh, Math.max(0, inSeconds * 1000));
+  }
   for (const listener of listeners) listener(session);
 }
 
 function store(next) {
-  session = next;
-  clearTimeout(refreshTimer);
-  if (session) {
-    sessionStorage.setItem(STORAGE_KEY, JSON.stringify(session));
-    const inSeconds = session.expires_at - REFRESH_MARGIN_SECONDS - Date.now() / 1000;
-    refreshTimer = setTimeout(refresh, Math.max(0, inSeconds * 1000));
-  } else {
-    sessionStorage.removeItem(STORAGE_KEY);
-  }
-  notify();
+  if (next) localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
+  else localStorage.removeItem(STORAGE_KEY);
+  adopt(next);
 }
+
+// Another tab signed in, refreshed or signed out (`key` is null when the storage was cleared).
+window.addEventListener('storage', (event) => {
+  if (event.key === STORAGE_KEY || event.key === null) adopt(saved());
+});
 
 export function onSessionChange(listener) {
   listeners.add(listener);
@@ -72,17 +91,19 @@ export function accessToken() {
   return session ? session.access_token : null;
 }
 
+export function userId() {
+  return session && session.user ? session.user.id : null;
+}
+
+// The saved session at once (no request needed to show a signed-in page); refreshed first if it is due.
 export async function start() {
-  const response = await fetch('/config.json');
-  config = await response.json();
-  const saved = sessionStorage.getItem(STORAGE_KEY);
-  if (saved) {
-    session = JSON.parse(saved);
-    if (session.expires_at - REFRESH_MARGIN_SECONDS <= Date.now() / 1000) {
-      await refresh();
-    } else {
-      store(session);
-    }
+  configLoaded = fetch('/config.json').then((response) => response.json()).then((loaded) => { config = loaded; });
+  const found = saved();
+  if (!found) return;
+  if (found.expires_at - REFRESH_MARGIN_SECONDS > Date.now() / 1000) adopt(found);
+  else {
+    session = found;
+    await refresh();
   }
 }
 
@@ -92,24 +113,45 @@ export async function signUp(email, password) {
     // A Supabase project that confirms emails first: there is no session yet.
     throw new AuthError(200, 'Check your email to confirm your account, then sign in.', 'confirmation');
   }
-  store(answer);
+  return answer;
 }
 
 export async function signIn(email, password) {
   store(await auth('POST', '/token?grant_type=password', { email, password }));
 }
 
-// Spend the refresh token for a new session; resolves to whether it worked (one at a time).
+// Begin a session that sign-up returned (after the caller noted that its user has no profile yet).
+export function begin(answer) {
+  store(answer);
+}
+
+// Spend the refresh token while holding the lock; a tab that finds another's newer session takes it.
+async function refreshOnce() {
+  const latest = saved();
+  if (!latest) {
+    adopt(null); // signed out elsewhere meanwhile
+    return false;
+  }
+  if (session && latest.refresh_token !== session.refresh_token
+      && latest.expires_at - REFRESH_MARGIN_SECONDS > Date.now() / 1000) {
+    adopt(latest);
+    return true;
+  }
+  try {
+    store(await auth('POST', '/token?grant_type=refresh_token', { refresh_token: latest.refresh_token }));
+    return true;
+  } catch (error) {
+    if (error.status >= 400 && error.status < 500) store(null); // revoked or spent: signed out
+    return false;
+  }
+}
+
+// A new access token; resolves to whether it worked (one refresh at a time, across tabs).
 export function refresh() {
   if (!session) return Promise.resolve(false);
   if (!refreshing) {
-    refreshing = auth('POST', '/token?grant_type=refresh_token', { refresh_token: session.refresh_token })
-      .then((next) => { store(next); return true; })
-      .catch((error) => {
-        if (error.status >= 400 && error.status < 500) store(null); // revoked or spent: signed out
-        return false;
-      })
-      .finally(() => { refreshing = null; });
+    const locked = navigator.locks ? navigator.locks.request(REFRESH_LOCK, refreshOnce) : refreshOnce();
+    refreshing = locked.finally(() => { refreshing = null; });
   }
   return refreshing;
 }
