@@ -63,7 +63,7 @@ function adopt(next) {
   clearTimeout(refreshTimer);
   if (session) {
     const inSeconds = session.expires_at - REFRESH_MARGIN_SECONDS - Date.now() / 1000;
-    refreshTimer = setTimeout(refresh, Math.max(0, inSeconds * 1000));
+    refreshTimer = setTimeout(() => refresh(false), Math.max(0, inSeconds * 1000));
   }
   for (const listener of listeners) listener(session);
 }
@@ -100,10 +100,10 @@ export async function start() {
   configLoaded = fetch('/config.json').then((response) => response.json()).then((loaded) => { config = loaded; });
   const found = saved();
   if (!found) return;
-  if (found.expires_at - REFRESH_MARGIN_SECONDS > Date.now() / 1000) adopt(found);
+  if (!due(found)) adopt(found);
   else {
     session = found;
-    await refresh();
+    await refresh(false);
   }
 }
 
@@ -125,16 +125,21 @@ export function begin(answer) {
   store(answer);
 }
 
-// Spend the refresh token while holding the lock; a tab that finds another's newer session takes it.
-async function refreshOnce() {
+function due(saved) {
+  return saved.expires_at - REFRESH_MARGIN_SECONDS <= Date.now() / 1000;
+}
+
+// Spend the refresh token while holding the lock. Another tab may have refreshed meanwhile: its
+// session is taken instead, and a timer finds nothing due. The API's 401 (`force`) refreshes anyway.
+async function refreshOnce(force) {
   const latest = saved();
   if (!latest) {
     adopt(null); // signed out elsewhere meanwhile
     return false;
   }
-  if (session && latest.refresh_token !== session.refresh_token
-      && latest.expires_at - REFRESH_MARGIN_SECONDS > Date.now() / 1000) {
-    adopt(latest);
+  const newer = !session || latest.refresh_token !== session.refresh_token;
+  if (!due(latest) && (newer || !force)) {
+    if (newer) adopt(latest);
     return true;
   }
   try {
@@ -147,10 +152,11 @@ async function refreshOnce() {
 }
 
 // A new access token; resolves to whether it worked (one refresh at a time, across tabs).
-export function refresh() {
+export function refresh(force = true) {
   if (!session) return Promise.resolve(false);
   if (!refreshing) {
-    const locked = navigator.locks ? navigator.locks.request(REFRESH_LOCK, refreshOnce) : refreshOnce();
+    const task = () => refreshOnce(force);
+    const locked = navigator.locks ? navigator.locks.request(REFRESH_LOCK, task) : task();
     refreshing = locked.finally(() => { refreshing = null; });
   }
   return refreshing;
