@@ -52,14 +52,16 @@ function followButton(profile, card) {
   label();
   button.addEventListener('click', async () => {
     const was = button.getAttribute('aria-pressed') === 'true';
-    const done = await attempt(() => (was ? del(`${userPath(profile.username)}/follow`) : post(`${userPath(profile.username)}/follow`)));
-    if (!done) return;
+    const path = `${userPath(profile.username)}/follow`;
+    const answer = await attempt(() => (was ? del(path) : post(path)));
+    if (!answer) return;
     if (was) state.following.delete(key);
     else state.following.add(key);
     button.setAttribute('aria-pressed', String(!was));
     label();
-    const fresh = await attempt(() => get(userPath(profile.username)));
-    if (fresh && fresh !== true) card.querySelector('.followers').textContent = counted(fresh.follower_count, 'follower');
+    // Counted here: the API's counters are the consumer's, a moment behind.
+    if (was || answer.created_at) profile.follower_count = Math.max(0, (profile.follower_count || 0) + (was ? -1 : 1));
+    card.querySelector('.followers').textContent = counted(profile.follower_count, 'follower');
   });
   return button;
 }
