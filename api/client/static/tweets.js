@@ -23,9 +23,9 @@ function tweetOrder(tweet) {
 }
 
 // An empty keyed list of tweets, known to the view (a deletion removes from every one).
-export function tweetKeyedList(label, emptyText = 'Nothing here yet.') {
+export function tweetKeyedList(emptyText = 'Nothing here yet.') {
   const list = new KeyedList({
-    className: 'tweets', label, render: (tweet) => tweetArticle(tweet, tweetActions()), sortKey: tweetOrder, emptyText,
+    className: 'tweets', render: (tweet) => tweetArticle(tweet, tweetActions()), sortKey: tweetOrder, emptyText,
   });
   state.tweetLists.push(list);
   return list;
@@ -33,7 +33,7 @@ export function tweetKeyedList(label, emptyText = 'Nothing here yet.') {
 
 // A paged endpoint's tweets, with "Load more" while there is a next cursor. Returns the list and its section.
 export function tweetList(path, label) {
-  const list = tweetKeyedList(label);
+  const list = tweetKeyedList();
   const section = document.createElement('section');
   section.setAttribute('aria-label', label);
   section.append(list.element, list.empty, pager(path, list));

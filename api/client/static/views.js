@@ -40,7 +40,7 @@ export async function renderTweet(id) {
   const tweet = await attempt(() => get(`/tweets/${encodeURIComponent(id)}`));
   if (!tweet || tweet === true) return;
   const conversation = new KeyedList({
-    className: 'tweets', label: 'Conversation', oldestFirst: true,
+    className: 'tweets', oldestFirst: true,
     render: (item) => tweetArticle(item, tweetActions()), sortKey: (item) => `${timeKey(item.created_at)} ${item.id}`,
   });
   state.tweetLists.push(conversation);
