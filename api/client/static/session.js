@@ -5,6 +5,8 @@
 // ends the session, so tabs refresh one at a time (a Web Lock) and each adopts what another
 // stored; signing out in one tab removes the session, and every other tab hears of it.
 
+import * as refreshLog from './refresh_log.js';
+
 const STORAGE_KEY = 'chirp.session';
 const REFRESH_LOCK = 'chirp.session.refresh';
 const REFRESH_MARGIN_SECONDS = 60;
@@ -142,8 +144,15 @@ async function refreshOnce(force) {
     if (newer) adopt(latest);
     return true;
   }
+  const replaced = await refreshLog.replacement(latest.refresh_token);
+  if (replaced) { // spent by another tab a moment ago; this tab's localStorage had not caught up
+    store(replaced);
+    return true;
+  }
   try {
-    store(await auth('POST', '/token?grant_type=refresh_token', { refresh_token: latest.refresh_token }));
+    const next = await auth('POST', '/token?grant_type=refresh_token', { refresh_token: latest.refresh_token });
+    await refreshLog.record(latest.refresh_token, next); // before the lock is released
+    store(next);
     return true;
   } catch (error) {
     if (error.status >= 400 && error.status < 500) store(null); // revoked or spent: signed out
@@ -165,6 +174,7 @@ export function refresh(force = true) {
 export async function signOut() {
   const token = accessToken();
   store(null);
+  refreshLog.forget();
   if (token) {
     try {
       await auth('POST', '/logout?scope=local', undefined, token);
