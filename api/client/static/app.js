@@ -1,67 +1,94 @@
 // The chirp web client: a client of the public API only. Routes live in the URL's fragment
 // (#/home, #/public, #/users/NAME, #/tweets/ID, #/notifications, #/trends, #/sign-in); tokens never do.
-// This module wires routes, the session and the user's live stream; views.js shows each route.
+// This module wires routes, the session and the user's live stream; the views show each route.
 
 import { ApiError, get, onConnectionChange, useTokens } from './api.js';
 import { userStream } from './live.js';
-import { notificationItem } from './render.js';
+import * as me from './me.js';
+import { catchUpNotifications, forgetUnread, loadUnread, receive, renderNotifications } from './notifications.js';
+import { catchUp } from './pager.js';
+import { renderProfile } from './profile.js';
 import * as session from './session.js';
-import { catchUp, prependTweet, removeTweet } from './tweets.js';
-import { $, attempt, loadUnread, setUnread, showAccount, showMessage, state } from './ui.js';
+import { removeTweet } from './tweets.js';
+import { $, attempt, forgetViewLists, showAccount, showMessage, state } from './ui.js';
 import * as views from './views.js';
 
 function route() {
   if (state.viewStream) state.viewStream.close();
   state.viewStream = null;
   state.composer = null;
+  forgetViewLists();
   const [, name, argument] = (location.hash || '#/').split('/');
   const routes = {
-    home: views.renderHome, public: views.renderPublic, notifications: views.renderNotifications,
-    trends: views.renderTrends, 'sign-in': views.renderSignIn,
-    users: () => views.renderProfile(decodeURIComponent(argument || '')),
+    home: views.renderHome, public: views.renderPublic, trends: views.renderTrends, 'sign-in': views.renderSignIn,
+    notifications: () => views.requireProfile() && renderNotifications(),
+    users: () => renderProfile(decodeURIComponent(argument || '')),
     tweets: () => views.renderTweet(decodeURIComponent(argument || '')),
-    me: () => (state.me ? views.renderProfile(state.me.username) : views.requireProfile()),
+    me: () => (state.me ? renderProfile(state.me.username) : views.requireProfile()),
   };
   const view = routes[name] || (session.current() ? views.renderHome : views.renderPublic);
   view();
+  markCurrentLink();
   $('#view-title').focus();
 }
+
+function markCurrentLink() {
+  for (const link of document.querySelectorAll('nav a')) {
+    if (link.getAttribute('href') === location.hash) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+}
+
 function startUserStream() {
   if (state.userStream) state.userStream.close();
   state.userStream = userStream({
-    tweet: (tweet) => { if (location.hash === '#/home') prependTweet(tweet); },
+    tweet: (tweet) => state.liveTweets?.upsert(tweet),
     delete: removeTweet,
-    notification: (notification) => {
-      setUnread(state.unread + 1);
-      const list = location.hash === '#/notifications' && $('#view .notifications');
-      if (list) {
-        list.querySelector('.empty')?.remove();
-        list.prepend(notificationItem(notification, views.markRead));
-      }
-    },
+    notification: receive,
     onReconnect: () => {
-      attempt(loadUnread);
-      if (location.hash === '#/home') catchUp('/timeline');
-      else if (location.hash === '#/notifications') route();
+      catchUpNotifications();
+      if (state.liveTweets) catchUp('/timeline', state.liveTweets);
     },
   });
 }
 
-// The caller's profile, or null before they choose a username (GET /me answers 404 then).
-async function loadMe() {
+// The caller's profile from the API, or null before they choose a username (GET /me answers 404 then).
+async function fetchProfile(userId) {
   try {
-    return await get('/me');
+    const profile = await get('/me');
+    me.remember(userId, profile);
+    return profile;
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return null;
+    if (error instanceof ApiError && error.status === 404) {
+      me.remember(userId, null);
+      return null;
+    }
     showMessage(error.message);
     return null;
   }
 }
 
+// The profile remembered in this browser shows at once (and is checked in the background);
+// only a browser that never knew it asks before showing anything.
+async function loadProfile() {
+  const userId = session.userId();
+  const known = me.remembered(userId);
+  if (known === undefined) return fetchProfile(userId);
+  if (known) {
+    fetchProfile(userId).then((fresh) => {
+      if (fresh && session.userId() === userId) {
+        state.me = fresh;
+        showAccount();
+      }
+    });
+  }
+  return known;
+}
+
 async function signedIn() {
-  state.me = await loadMe();
+  state.me = await loadProfile();
   showAccount();
-  await attempt(loadUnread);
+  attempt(loadUnread);
   startUserStream();
 }
 
@@ -70,13 +97,40 @@ function signedOut() {
   state.userStream = null;
   state.me = null;
   state.liked.clear();
-  setUnread(0);
+  state.following.clear();
+  forgetUnread();
+  me.forget();
   showAccount();
 }
 
-async function main() {
-  state.rerender = route;
-  useTokens({ current: session.accessToken, refresh: session.refresh });
+// Whoever is signed in, in this tab or another: a change of user shows the page anew.
+function followSession() {
+  let shownUserId;
+  session.onSessionChange((current) => {
+    const userId = current ? session.userId() : null;
+    if (userId === shownUserId) return; // a refreshed token changes nothing here
+    if (shownUserId) signedOut();
+    shownUserId = userId;
+    if (!current) {
+      route();
+      return;
+    }
+    signedIn().then(() => {
+      if (['', '#/', '#/sign-in'].includes(location.hash)) history.replaceState(null, '', '#/home');
+      route();
+    });
+  });
+  // A username chosen, or a profile edited, in another tab.
+  me.onChangeElsewhere((userId, profile) => {
+    if (userId !== session.userId()) return;
+    const hadProfile = Boolean(state.me);
+    state.me = profile;
+    showAccount();
+    if (!hadProfile && profile) route();
+  });
+}
+
+function followConnection() {
   onConnectionChange((lost) => {
     const banner = $('#connection');
     banner.hidden = false;
@@ -90,18 +144,13 @@ async function main() {
       route();
     }
   });
-  let wasSignedIn = false;
-  session.onSessionChange((current) => {
-    if (Boolean(current) === wasSignedIn) return; // a refreshed token changes nothing here
-    wasSignedIn = Boolean(current);
-    if (current) {
-      signedIn().then(() => {
-        if (['', '#/', '#/sign-in'].includes(location.hash)) history.replaceState(null, '', '#/home');
-        route();
-      });
-    }
-    else { signedOut(); route(); }
-  });
+}
+
+async function main() {
+  state.rerender = route;
+  useTokens({ current: session.accessToken, refresh: session.refresh });
+  followConnection();
+  followSession();
   $('#sign-out').addEventListener('click', () => session.signOut());
   window.addEventListener('hashchange', () => { showMessage(''); route(); });
   showAccount();

@@ -1,25 +1,15 @@
 // DOM builders. Text from the API (tweets, names) only ever goes in through textContent or
 // createTextNode: never as HTML, so a tweet saying <script> shows those characters.
 
+import { avatar } from './avatars.js';
+import { element } from './dom.js';
+
+export { element };
+
 // @mentions and #hashtags as the server finds them (not preceded by a letter, a digit or _).
 const MENTION = String.raw`(?<![A-Za-z0-9_])@[A-Za-z0-9_]{3,15}(?![A-Za-z0-9_])`;
 const HASHTAG = String.raw`(?<![\p{L}\p{N}])#[\p{L}\p{N}_]*\p{L}[\p{L}\p{N}_]*`;
 const MENTION_OR_TAG = new RegExp(`(${MENTION}|${HASHTAG})`, 'u');
-
-// `element('a', {href: '#'}, 'text', child)`: properties first, then text and children.
-export function element(tag, properties = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(properties)) {
-    if (name === 'dataset') Object.assign(node.dataset, value);
-    else if (name.startsWith('aria-') || name === 'role' || name === 'for') node.setAttribute(name, value);
-    else node[name] = value;
-  }
-  for (const child of children) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(typeof child === 'string' ? document.createTextNode(child) : child);
-  }
-  return node;
-}
 
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' });
 
@@ -54,26 +44,39 @@ function authorName(author) {
   return author && author.username ? `@${author.username}` : 'someone';
 }
 
-// One tweet. `actions` has the handlers and what the viewer may do: {me, liked, onReply, ...}.
-export function tweetArticle(tweet, actions) {
+// "1 tweet", "2 tweets", "0 followers": a count with its noun, singular only for one.
+export function counted(count, singular, plural = `${singular}s`) {
+  const number = count || 0;
+  return `${number} ${number === 1 ? singular : plural}`;
+}
+
+export function likesText(count) {
+  return counted(count, 'like');
+}
+
+// Whether the viewer liked `tweet`: the API's `liked` where it says so, else what was done here.
+export function isLiked(tweet, liked) {
+  return typeof tweet.liked === 'boolean' ? tweet.liked : liked.has(tweet.id);
+}
+
+function tweetHeader(tweet, headingId) {
   const author = tweet.author || {};
-  const headingId = `tweet-${tweet.id}-author`;
-  const header = element('header', {},
-    element('a', { href: `#/users/${author.username}`, className: 'author', id: headingId },
-      author.full_name ? element('strong', {}, author.full_name) : null,
-      element('span', { className: 'handle' }, authorName(author))),
-    ' · ', element('a', { href: `#/tweets/${tweet.id}`, className: 'permalink' }, timeElement(tweet.created_at)));
-  const article = element('article', {
-    className: 'tweet', dataset: { tweetId: tweet.id, createdAt: tweet.created_at }, 'aria-labelledby': headingId },
-    header,
-    tweet.reply_to_id ? element('p', { className: 'reply-to' },
-      element('a', { href: `#/tweets/${tweet.reply_to_id}` }, 'In reply to another tweet')) : null,
-    tweetText(tweet.content));
+  return element('header', {},
+    element('a', { href: `#/users/${encodeURIComponent(author.username)}`, className: 'author', id: headingId },
+      avatar(author, { size: 40 }),
+      element('span', { className: 'names' },
+        author.full_name ? element('strong', {}, author.full_name) : null,
+        element('span', { className: 'handle' }, authorName(author)))),
+    element('a', { href: `#/tweets/${tweet.id}`, className: 'permalink' }, timeElement(tweet.created_at)));
+}
+
+function tweetFooter(tweet, actions) {
+  const author = tweet.author || {};
   const footer = element('footer', { className: 'tweet-actions' });
   if (actions.me) {
     footer.append(element('button', { type: 'button', className: 'link', 'aria-label': `Reply to ${authorName(author)}`,
       onclick: () => actions.onReply(tweet) }, 'Reply'));
-    const liked = actions.liked.has(tweet.id);
+    const liked = isLiked(tweet, actions.liked);
     const like = element('button', { type: 'button', className: 'link like', 'aria-pressed': String(liked),
       onclick: () => actions.onLike(tweet, like) }, liked ? 'Unlike' : 'Like');
     footer.append(like);
@@ -83,12 +86,19 @@ export function tweetArticle(tweet, actions) {
     footer.append(element('button', { type: 'button', className: 'link danger', 'aria-label': 'Delete your tweet',
       onclick: () => actions.onDelete(tweet) }, 'Delete'));
   }
-  article.append(footer);
-  return article;
+  return footer;
 }
 
-export function likesText(count) {
-  return count === 1 ? '1 like' : `${count || 0} likes`;
+// One tweet. `actions` has the handlers and what the viewer may do: {me, liked, onReply, ...}.
+export function tweetArticle(tweet, actions) {
+  const headingId = `tweet-${tweet.id}-author`;
+  return element('article', {
+    className: 'tweet', dataset: { tweetId: tweet.id, createdAt: tweet.created_at }, 'aria-labelledby': headingId },
+    tweetHeader(tweet, headingId),
+    tweet.reply_to_id ? element('p', { className: 'reply-to' },
+      element('a', { href: `#/tweets/${tweet.reply_to_id}` }, 'In reply to another tweet')) : null,
+    tweetText(tweet.content),
+    tweetFooter(tweet, actions));
 }
 
 const NOTIFICATION_TEXT = {
@@ -96,21 +106,22 @@ const NOTIFICATION_TEXT = {
   reply: 'replied to your tweet',
   like: 'liked your tweet',
   follow: 'followed you',
+  repost: 'reposted your tweet',
+  quote: 'quoted your tweet',
 };
 
-export function notificationItem(notification, onRead) {
+// One notification; one that was unread when it arrived stays marked "new" while it is shown.
+export function notificationItem(notification) {
   const actor = notification.actor || {};
-  const item = element('li', { className: notification.read_at ? 'notification' : 'notification unread',
+  const unread = !notification.read_at;
+  return element('li', { className: unread ? 'notification unread' : 'notification',
     dataset: { notificationId: notification.id } },
-    element('a', { href: `#/users/${actor.username}` }, authorName(actor)),
-    ` ${NOTIFICATION_TEXT[notification.type] || notification.type} `,
-    timeElement(notification.created_at),
-    notification.tweet_id ? ' · ' : null,
-    notification.tweet_id ? element('a', { href: `#/tweets/${notification.tweet_id}` }, 'View the tweet') : null);
-  if (!notification.read_at) {
-    item.append(' ', element('button', { type: 'button', className: 'link',
-      'aria-label': `Mark as read: ${authorName(actor)} ${NOTIFICATION_TEXT[notification.type] || ''}`,
-      onclick: () => onRead(notification, item) }, 'Mark as read'));
-  }
-  return item;
+    avatar(actor, { size: 32 }),
+    element('p', {},
+      unread ? element('span', { className: 'visually-hidden' }, 'New: ') : null,
+      element('a', { href: `#/users/${encodeURIComponent(actor.username)}` }, authorName(actor)),
+      ` ${NOTIFICATION_TEXT[notification.type] || notification.type} `,
+      timeElement(notification.created_at),
+      notification.tweet_id ? ' · ' : null,
+      notification.tweet_id ? element('a', { href: `#/tweets/${notification.tweet_id}` }, 'View the tweet') : null));
 }

@@ -1,11 +1,18 @@
 // Signing in with Supabase Auth's API: this server's /auth/v1 on the local database, or the
-// Supabase project's Auth (GET /config.json says which). The session lives in sessionStorage
-// (gone with the tab, never in a URL) and its access token is refreshed a minute before it expires.
+// Supabase project's Auth (GET /config.json says which). The session lives in localStorage, as
+// supabase-js keeps it by default, so every tab and the next visit are signed in; never in a URL.
+// Its access token is refreshed a minute before it expires. Refresh tokens rotate and a spent one
+// ends the session, so tabs refresh one at a time (a Web Lock) and each adopts what another
+// stored; signing out in one tab removes the session, and every other tab hears of it.
+
+import * as refreshLog from './refresh_log.js';
 
 const STORAGE_KEY = 'chirp.session';
+const REFRESH_LOCK = 'chirp.session.refresh';
 const REFRESH_MARGIN_SECONDS = 60;
 
 let config = { auth_url: '', anon_key: '' };
+let configLoaded = null;
 let session = null;
 let refreshTimer = null;
 let refreshing = null;
@@ -25,6 +32,7 @@ function authUrl(path) {
 
 // One call to Supabase Auth; its errors come as {msg} or {message}, with an error code.
 async function auth(method, path, body, accessToken) {
+  await configLoaded;
   // The project's key goes in `apikey` (a publishable key is no JWT); only a user's token is a bearer.
   const headers = { apikey: config.anon_key, 'Content-Type': 'application/json' };
   if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
@@ -43,22 +51,35 @@ async function auth(method, path, body, accessToken) {
   return parsed;
 }
 
-function notify() {
+function saved() {
+  try {
+    return JSON.parse(localStorage.getItem(STORAGE_KEY));
+  } catch {
+    return null;
+  }
+}
+
+// Make `next` this tab's session (stored or not): schedule its refresh, tell the listeners.
+function adopt(next) {
+  session = next;
+  clearTimeout(refreshTimer);
+  if (session) {
+    const inSeconds = session.expires_at - REFRESH_MARGIN_SECONDS - Date.now() / 1000;
+    refreshTimer = setTimeout(() => refresh(false), Math.max(0, inSeconds * 1000));
+  }
   for (const listener of listeners) listener(session);
 }
 
 function store(next) {
-  session = next;
-  clearTimeout(refreshTimer);
-  if (session) {
-    sessionStorage.setItem(STORAGE_KEY, JSON.stringify(session));
-    const inSeconds = session.expires_at - REFRESH_MARGIN_SECONDS - Date.now() / 1000;
-    refreshTimer = setTimeout(refresh, Math.max(0, inSeconds * 1000));
-  } else {
-    sessionStorage.removeItem(STORAGE_KEY);
-  }
-  notify();
+  if (next) localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
+  else localStorage.removeItem(STORAGE_KEY);
+  adopt(next);
 }
+
+// Another tab signed in, refreshed or signed out (`key` is null when the storage was cleared).
+window.addEventListener('storage', (event) => {
+  if (event.key === STORAGE_KEY || event.key === null) adopt(saved());
+});
 
 export function onSessionChange(listener) {
   listeners.add(listener);
@@ -72,17 +93,19 @@ export function accessToken() {
   return session ? session.access_token : null;
 }
 
+export function userId() {
+  return session && session.user ? session.user.id : null;
+}
+
+// The saved session at once (no request needed to show a signed-in page); refreshed first if it is due.
 export async function start() {
-  const response = await fetch('/config.json');
-  config = await response.json();
-  const saved = sessionStorage.getItem(STORAGE_KEY);
-  if (saved) {
-    session = JSON.parse(saved);
-    if (session.expires_at - REFRESH_MARGIN_SECONDS <= Date.now() / 1000) {
-      await refresh();
-    } else {
-      store(session);
-    }
+  configLoaded = fetch('/config.json').then((response) => response.json()).then((loaded) => { config = loaded; });
+  const found = saved();
+  if (!found) return;
+  if (!due(found)) adopt(found);
+  else {
+    session = found;
+    await refresh(false);
   }
 }
 
@@ -92,24 +115,58 @@ export async function signUp(email, password) {
     // A Supabase project that confirms emails first: there is no session yet.
     throw new AuthError(200, 'Check your email to confirm your account, then sign in.', 'confirmation');
   }
-  store(answer);
+  return answer;
 }
 
 export async function signIn(email, password) {
   store(await auth('POST', '/token?grant_type=password', { email, password }));
 }
 
-// Spend the refresh token for a new session; resolves to whether it worked (one at a time).
-export function refresh() {
+// Begin a session that sign-up returned (after the caller noted that its user has no profile yet).
+export function begin(answer) {
+  store(answer);
+}
+
+function due(saved) {
+  return saved.expires_at - REFRESH_MARGIN_SECONDS <= Date.now() / 1000;
+}
+
+// Spend the refresh token while holding the lock. Another tab may have refreshed meanwhile: its
+// session is taken instead, and a timer finds nothing due. The API's 401 (`force`) refreshes anyway.
+async function refreshOnce(force) {
+  const latest = saved();
+  if (!latest) {
+    adopt(null); // signed out elsewhere meanwhile
+    return false;
+  }
+  const newer = !session || latest.refresh_token !== session.refresh_token;
+  if (!due(latest) && (newer || !force)) {
+    if (newer) adopt(latest);
+    return true;
+  }
+  const replaced = await refreshLog.replacement(latest.refresh_token);
+  if (replaced) { // spent by another tab a moment ago; this tab's localStorage had not caught up
+    store(replaced);
+    return true;
+  }
+  try {
+    const next = await auth('POST', '/token?grant_type=refresh_token', { refresh_token: latest.refresh_token });
+    await refreshLog.record(latest.refresh_token, next); // before the lock is released
+    store(next);
+    return true;
+  } catch (error) {
+    if (error.status >= 400 && error.status < 500) store(null); // revoked or spent: signed out
+    return false;
+  }
+}
+
+// A new access token; resolves to whether it worked (one refresh at a time, across tabs).
+export function refresh(force = true) {
   if (!session) return Promise.resolve(false);
   if (!refreshing) {
-    refreshing = auth('POST', '/token?grant_type=refresh_token', { refresh_token: session.refresh_token })
-      .then((next) => { store(next); return true; })
-      .catch((error) => {
-        if (error.status >= 400 && error.status < 500) store(null); // revoked or spent: signed out
-        return false;
-      })
-      .finally(() => { refreshing = null; });
+    const task = () => refreshOnce(force);
+    const locked = navigator.locks ? navigator.locks.request(REFRESH_LOCK, task) : task();
+    refreshing = locked.finally(() => { refreshing = null; });
   }
   return refreshing;
 }
@@ -117,6 +174,7 @@ export function refresh() {
 export async function signOut() {
   const token = accessToken();
   store(null);
+  refreshLog.forget();
   if (token) {
     try {
       await auth('POST', '/logout?scope=local', undefined, token);

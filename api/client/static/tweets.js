@@ -1,8 +1,10 @@
-// Tweets on the page: lists with "Load more", the composer, reply, like, delete.
+// Tweets on the page: keyed lists fed by pages and streams, the composer, reply, like, delete.
 
-import { del, get, post } from './api.js';
+import { del, post } from './api.js';
 import { composer } from './compose.js';
-import { element, likesText, tweetArticle } from './render.js';
+import { KeyedList, timeKey } from './keyed_list.js';
+import { pager } from './pager.js';
+import { likesText, tweetArticle } from './render.js';
 import { $, attempt, state } from './ui.js';
 
 export function tweetActions() {
@@ -15,48 +17,27 @@ export function tweetActions() {
   };
 }
 
-// A list of tweets from a paged endpoint, with "Load more" while there is a next cursor.
+// Newest first; a reposted tweet sits at its repost's time.
+function tweetOrder(tweet) {
+  return `${timeKey(tweet.reposted_at || tweet.created_at)} ${tweet.id}`;
+}
+
+// An empty keyed list of tweets, known to the view (a deletion removes from every one).
+export function tweetKeyedList(emptyText = 'Nothing here yet.') {
+  const list = new KeyedList({
+    className: 'tweets', render: (tweet) => tweetArticle(tweet, tweetActions()), sortKey: tweetOrder, emptyText,
+  });
+  state.tweetLists.push(list);
+  return list;
+}
+
+// A paged endpoint's tweets, with "Load more" while there is a next cursor. Returns the list and its section.
 export function tweetList(path, label) {
-  const list = element('div', { className: 'tweets', 'aria-busy': 'true' });
-  const more = element('button', { type: 'button', className: 'secondary more', hidden: true }, 'Load more');
-  const wrapper = element('section', { 'aria-label': label }, list, more);
-  let cursor = null;
-  async function load() {
-    more.disabled = true;
-    const query = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
-    const page = await attempt(() => get(`${path}${path.includes('?') ? '&' : '?'}limit=20${query}`));
-    list.setAttribute('aria-busy', 'false');
-    more.disabled = false;
-    if (!page) return;
-    for (const tweet of page.data) {
-      // A live or caught-up tweet may already be here: never show one twice.
-      if (list.querySelector(`[data-tweet-id="${CSS.escape(tweet.id)}"]`)) continue;
-      list.append(tweetArticle(tweet, tweetActions()));
-    }
-    if (!page.data.length && !cursor) list.append(element('p', { className: 'empty' }, 'Nothing here yet.'));
-    cursor = page.next_cursor;
-    more.hidden = !cursor;
-  }
-  more.addEventListener('click', load);
-  load();
-  return wrapper;
-}
-
-// Put a tweet into the list on the page in its place, newest first (live and caught-up tweets).
-export function prependTweet(tweet) {
-  const list = $('#view .tweets');
-  if (!list || list.querySelector(`[data-tweet-id="${CSS.escape(tweet.id)}"]`)) return;
-  list.querySelector('.empty')?.remove();
-  const time = Date.parse(tweet.created_at);
-  const older = [...list.querySelectorAll('.tweet')].find((node) => Date.parse(node.dataset.createdAt) < time);
-  list.insertBefore(tweetArticle(tweet, tweetActions()), older || null);
-}
-
-// After a stream was away: the newest page, so that tweets posted meanwhile show (in order).
-export async function catchUp(path) {
-  const page = await attempt(() => get(`${path}?limit=20`));
-  if (!page || page === true) return;
-  for (const tweet of [...page.data].reverse()) prependTweet(tweet);
+  const list = tweetKeyedList();
+  const section = document.createElement('section');
+  section.setAttribute('aria-label', label);
+  section.append(list.element, list.empty, pager(path, list));
+  return { list, section };
 }
 
 export function composeForm() {
@@ -64,7 +45,7 @@ export function composeForm() {
   state.composer = composer(form, async (content, replyToId, key) => {
     const body = replyToId ? { content, reply_to_id: replyToId } : { content };
     const tweet = await attempt(() => post('/tweets', body, { 'Idempotency-Key': key }));
-    if (tweet) prependTweet(tweet);
+    if (tweet && tweet !== true) state.postedTweets?.upsert(tweet);
     return Boolean(tweet);
   });
   if (state.pendingReply) {
@@ -85,13 +66,14 @@ function startReply(tweet) {
 }
 
 async function toggleLike(tweet, button) {
-  const liked = state.liked.has(tweet.id);
+  const liked = button.getAttribute('aria-pressed') === 'true';
   const path = `/tweets/${tweet.id}/like`;
   const answer = await attempt(() => (liked ? del(path) : post(path)));
   if (!answer) return;
   const counted = liked || answer.created_at !== null; // null: it was liked already
   if (liked) state.liked.delete(tweet.id);
   else state.liked.add(tweet.id);
+  tweet.liked = !liked;
   if (counted) tweet.like_count = Math.max(0, (tweet.like_count || 0) + (liked ? -1 : 1));
   button.setAttribute('aria-pressed', String(!liked));
   button.textContent = liked ? 'Like' : 'Unlike';
@@ -103,6 +85,7 @@ async function deleteTweet(tweet) {
   if (await attempt(() => del(`/tweets/${tweet.id}`))) removeTweet({ tweet_id: tweet.id });
 }
 
+// A deleted tweet leaves every list of the view, and stays out of them if a page still carries it.
 export function removeTweet({ tweet_id: id }) {
-  document.querySelector(`[data-tweet-id="${CSS.escape(id)}"]`)?.remove();
+  for (const list of state.tweetLists) list.remove(id);
 }

@@ -1,16 +1,22 @@
-// What every view shares: the page's state, messages, the unread badge, the current view.
+// What every view shares: the page's state, messages, the current view, the account in the header.
 
-import { ApiError, get } from './api.js';
+import { ApiError } from './api.js';
+import { avatar } from './avatars.js';
 import * as session from './session.js';
 
 export const state = {
   me: null, // the signed-in user's profile, once they have one
-  liked: new Set(), // tweets liked in this session (the API's tweets do not say who liked them)
-  following: new Set(JSON.parse(sessionStorage.getItem('chirp.following') || '[]')),
-  unread: 0,
+  liked: new Set(), // tweets liked here, for an API whose tweets do not say `liked`
+  following: new Set(), // users followed here, for an API whose profiles do not say `following`
   userStream: null,
   viewStream: null,
   composer: null,
+  // The current view's keyed lists: where live tweets go, where one's own new tweet goes, all of
+  // them (a deletion leaves every one), and the notifications list when it is open.
+  liveTweets: null,
+  postedTweets: null,
+  tweetLists: [],
+  notifications: null,
   rerender: () => {}, // shows the current route again (set by app.js)
   pendingReply: null, // a reply started where there is no composer: Home opens with it
 };
@@ -36,24 +42,18 @@ export async function attempt(action) {
   }
 }
 
-export function setUnread(count) {
-  state.unread = Math.max(0, count);
-  const badge = $('#unread-badge');
-  badge.hidden = state.unread === 0;
-  badge.textContent = state.unread > 99 ? '99+' : String(state.unread);
-  $('#notifications-link').setAttribute('aria-label',
-    state.unread ? `Notifications, ${state.unread} unread` : 'Notifications');
-}
-
-export async function loadUnread() {
-  const page = await get('/notifications?unread=true&limit=100');
-  setUnread(page.data.length + (page.next_cursor ? 1 : 0));
-}
-
+// A new view: its title, its content, and no lists of the view it replaces.
 export function setView(title, ...children) {
   $('#view-title').textContent = title;
   document.title = `${title} · chirp`;
   $('#view').replaceChildren(...children);
+}
+
+export function forgetViewLists() {
+  state.liveTweets = null;
+  state.postedTweets = null;
+  state.tweetLists = [];
+  state.notifications = null;
 }
 
 export function showAccount() {
@@ -61,5 +61,8 @@ export function showAccount() {
   for (const node of document.querySelectorAll('[data-signed-in]')) node.hidden = !signedIn;
   for (const node of document.querySelectorAll('[data-signed-out]')) node.hidden = signedIn;
   $('#account-name').textContent = state.me ? `@${state.me.username}` : '';
-  $('#me-link').href = state.me ? `#/users/${state.me.username}` : '#/me';
+  $('#account-avatar').replaceChildren(...(state.me ? [avatar(state.me, { size: 32 })] : []));
+  const profileLink = state.me ? `#/users/${encodeURIComponent(state.me.username)}` : '#/me';
+  $('#me-link').href = profileLink;
+  $('#account-link').href = profileLink;
 }
