@@ -60,8 +60,8 @@ def register_plumbing(app, settings: Settings) -> None:
     request_log.init_app(app)
     cors.init_app(app)
     errors.init_app(app)
-    pages.init_app(app, settings)
     tokens.init_app(app, settings)
+    pages.init_app(app, settings, caller=lambda: tokens.current_identity().user_id)
     pool = database.init_app(app, settings)
     metrics.init_app(app, pool)
 

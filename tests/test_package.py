@@ -9,6 +9,7 @@ be imported by accident.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -23,6 +24,9 @@ from tests.helpers.waiting import free_port, wait_until
 from tests.helpers.web import REPOSITORY, TEST_JWT_SECRET
 
 INSTALL_TIMEOUT_SECONDS = 600
+# What a checkout holds besides the sources: never part of a build.
+NOT_SOURCES = (".git", ".venv", ".data", ".env", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
+               "node_modules", ".schemathesis", ".ruff_cache")
 START_DEADLINE_SECONDS = 60.0
 
 
@@ -30,9 +34,13 @@ START_DEADLINE_SECONDS = 60.0
 def installed(tmp_path_factory) -> Path:
     """A fresh virtualenv with the wheel of this checkout installed (not editable); its bin/ folder."""
     root = tmp_path_factory.mktemp("package")
+    # Built from a copy of the sources alone: setuptools reuses a checkout's build/ folder, where files
+    # since renamed or removed would otherwise ride along into the wheel.
+    source = root / "source"
+    shutil.copytree(REPOSITORY, source, ignore=shutil.ignore_patterns(*NOT_SOURCES))
     wheels = root / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(wheels),
-                    str(REPOSITORY)], check=True, timeout=INSTALL_TIMEOUT_SECONDS, cwd=root)
+                    str(source)], check=True, timeout=INSTALL_TIMEOUT_SECONDS, cwd=root)
     environment = root / "venv"
     venv.create(environment, with_pip=True)
     bin_directory = environment / "bin"

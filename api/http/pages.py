@@ -21,10 +21,10 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections.abc import Callable
 
 import flask
 
-from api.caller.tokens import current_identity
 from api.http.errors import BadRequest
 from api.http.validation import query_parameter
 from chirp.settings import Settings
@@ -38,7 +38,7 @@ CHECK_BYTES = 12
 # The label that makes the cursor key differ from any other key derived from the same secret.
 CURSOR_KEY_LABEL = b"chirp page cursor key v2"
 # Where init_app keeps the key in `app.extensions`.
-EXTENSION = "page_cursor_key"
+EXTENSION = "page_cursors"
 # The first page starts "before" a row later than any: one query text serves every page.
 FIRST_PAGE_BEFORE = (
     datetime.datetime.max.replace(tzinfo=datetime.timezone.utc),
@@ -71,7 +71,7 @@ def page_request(list_name: str, owner: object = "") -> PageRequest:
     raw_limit = query_parameter("limit", str(DEFAULT_PAGE_SIZE))
     if not raw_limit.isascii() or not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_PAGE_SIZE:
         raise BadRequest(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}")
-    list_scope = scope(list_name, owner, current_identity().user_id)
+    list_scope = scope(list_name, owner, flask.current_app.extensions[EXTENSION].caller())
     raw_cursor = query_parameter("cursor")
     before = FIRST_PAGE_BEFORE if raw_cursor is None else decode_cursor(raw_cursor, list_name, list_scope)
     return PageRequest(list_name, list_scope, int(raw_limit), *before)
@@ -94,9 +94,18 @@ def cursor_key_for(settings: Settings) -> bytes:
     return hmac.new(secret.encode("utf-8"), CURSOR_KEY_LABEL, hashlib.sha256).digest()
 
 
+@dataclasses.dataclass(frozen=True)
+class Cursors:
+    """What `app` binds its cursors to: the deployment's key, and who the caller is."""
+
+    key: bytes
+    # The caller's user id, or None for an anonymous caller (given by the layer that verifies tokens).
+    caller: Callable[[], uuid.UUID | None]
+
+
 def cursor_key(app: flask.Flask) -> bytes:
     """The key `app` signs and checks cursors with."""
-    return app.extensions[EXTENSION]
+    return app.extensions[EXTENSION].key
 
 
 def check(key: bytes, list_scope: str, payload: str) -> str:
@@ -154,6 +163,7 @@ def page(rows: list[dict], request: PageRequest, render) -> dict:
     return {"data": [render(row) for row in shown], "next_cursor": next_cursor}
 
 
-def init_app(app: flask.Flask, settings: Settings) -> None:
-    """Derive `app`'s cursor key once from the deployment's secret."""
-    app.extensions[EXTENSION] = cursor_key_for(settings)
+def init_app(app: flask.Flask, settings: Settings, caller: Callable[[], uuid.UUID | None]) -> None:
+    """Derive `app`'s cursor key once from the deployment's secret; `caller` says who calls (this
+    layer sits below the one that verifies tokens, so that one hands it in)."""
+    app.extensions[EXTENSION] = Cursors(cursor_key_for(settings), caller)
