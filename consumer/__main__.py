@@ -22,8 +22,7 @@ import psycopg
 from chirp import logs
 from chirp.settings import ConfigurationError, Settings
 from chirp.startup import configuration_failure, settings_or_exit
-from consumer import dead_letters
-from consumer import metrics
+from consumer import dead_letters, metrics
 from consumer.worker import Worker
 
 logger = logging.getLogger("consumer")

@@ -20,10 +20,12 @@ import psycopg_pool
 from limits.storage import Storage
 from psycopg.rows import dict_row
 
+from api.caller.pools import Pool
 from chirp.queries import QUERIES
 
-# A limit check waits at most this long for a connection; the request's own pool then answers 503.
-POOL_WAIT_SECONDS = 0.5
+# A limit check waits at most this long for a connection; past it the request is refused with 503
+# (api.http.errors): as long as a request waits for its own connection.
+POOL_WAIT_SECONDS = 1.0
 CONNECT_TIMEOUT_SECONDS = 2
 RECONNECT_TIMEOUT_SECONDS = 3600.0
 # A limit check is one short statement: a few connections serve all of a worker's threads.
@@ -49,9 +51,9 @@ class DatabaseStorage(Storage):
         if not prepared_statements:
             connection_options["prepare_threshold"] = None
         # Opened up front, as the request pool is: a burst never waits for connections to be made
-        # (a wait past POOL_WAIT_SECONDS would let a request through uncounted).
+        # (a wait past POOL_WAIT_SECONDS refuses the request).
         size = max(1, min(pool_size, MAX_POOL_SIZE))
-        self.pool = psycopg_pool.ConnectionPool(
+        self.pool = Pool(
             conninfo or uri, min_size=size, max_size=size, timeout=POOL_WAIT_SECONDS,
             reconnect_timeout=RECONNECT_TIMEOUT_SECONDS, kwargs=connection_options, name="rate-limits",
             open=False,
@@ -63,7 +65,7 @@ class DatabaseStorage(Storage):
 
     @property
     def base_exceptions(self) -> tuple[type[Exception], ...]:
-        """What a failing database raises; Flask-Limiter lets the request through on these."""
+        """What a failing database raises; wrapped as StorageError, they refuse the request (503)."""
         return (psycopg.Error, psycopg_pool.PoolTimeout)
 
     def _query(self, name: str, parameters: dict | None = None) -> list[dict]:

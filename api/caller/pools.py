@@ -1,0 +1,93 @@
+"""The web process's connection pools: psycopg_pool's, made to recover at once and to say why they wait.
+
+Three things psycopg_pool leaves to its user:
+
+- After the database restarts, every idle pooled connection is dead, and psycopg_pool finds that
+  out only by handing each one to a request that then fails. A dead connection's socket has
+  something to read (the server's goodbye, or end-of-file) while a live idle one has nothing, so
+  `Pool` looks before it hands a connection out (one `select`, no round trip) and, on the first dead
+  one, sweeps the whole pool (`check()`), so that the next requests wait for fresh connections
+  instead of meeting the other dead ones one at a time.
+- Its reconnection back-off doubles without bound: after an outage of a minute, the pool would try
+  again only a minute or more after the database returned. `Pool` caps the delay between tries.
+- A request that waits too long gets one PoolTimeout whether the database is away or the process is
+  merely busy. `Pool` raises `PoolBusy` when every connection was in use by other requests, and
+  `PoolUnreachable` otherwise, so the API's 503 can say which.
+"""
+
+from __future__ import annotations
+
+import select
+import threading
+
+import psycopg
+import psycopg_pool
+from psycopg_pool.pool import AddConnection
+
+# The longest wait between two reconnection attempts (psycopg_pool doubles it without bound).
+RECONNECT_DELAY_CAP_SECONDS = 1.0
+
+
+class PoolBusy(psycopg_pool.PoolTimeout):
+    """No connection in time because every one was in use: the process is too busy."""
+
+
+class PoolUnreachable(psycopg_pool.PoolTimeout):
+    """No connection in time because the pool has none: the database cannot be reached."""
+
+
+def has_something_to_read(connection: psycopg.Connection) -> bool:
+    """Whether an idle connection's socket is readable: the server said goodbye, or closed it."""
+    try:
+        readable, _, _ = select.select([connection.fileno()], [], [], 0)
+    except (OSError, ValueError, psycopg.Error):
+        return True
+    return bool(readable)
+
+
+class Pool(psycopg_pool.ConnectionPool):
+    """A ConnectionPool that drops dead connections before handing them out, reconnects promptly,
+    and tells a busy process from an unreachable database."""
+
+    def __init__(self, *args, **kwargs):
+        """As ConnectionPool's; `check` is this pool's own and may not be given."""
+        self.in_use = 0
+        self.in_use_lock = threading.Lock()
+        self.sweeping = threading.Lock()
+        super().__init__(*args, check=self._check_before_use, **kwargs)
+
+    def _check_before_use(self, connection: psycopg.Connection) -> None:
+        """Raise for a connection that died while idle (the pool then discards it and tries another)."""
+        if not has_something_to_read(connection):
+            return
+        # Its peers most likely died with it (a database restart): check them all now.
+        if self.sweeping.acquire(blocking=False):
+            try:
+                self.check()
+            finally:
+                self.sweeping.release()
+        self.check_connection(connection)
+
+    def getconn(self, timeout: float | None = None) -> psycopg.Connection:
+        """A connection; PoolBusy or PoolUnreachable (both PoolTimeouts) when none comes in time."""
+        try:
+            connection = super().getconn(timeout)
+        except psycopg_pool.PoolTimeout as error:
+            with self.in_use_lock:
+                busy = self.in_use >= self.max_size
+            raise (PoolBusy if busy else PoolUnreachable)(str(error)) from None
+        with self.in_use_lock:
+            self.in_use += 1
+        return connection
+
+    def putconn(self, connection: psycopg.Connection) -> None:
+        """Give a connection back."""
+        with self.in_use_lock:
+            self.in_use -= 1
+        super().putconn(connection)
+
+    def schedule_task(self, task, delay: float) -> None:
+        """Schedule as usual, but retry a failed connection attempt within RECONNECT_DELAY_CAP_SECONDS."""
+        if isinstance(task, AddConnection):
+            delay = min(delay, RECONNECT_DELAY_CAP_SECONDS)
+        super().schedule_task(task, delay)
