@@ -11,7 +11,9 @@ Three things psycopg_pool leaves to its user:
 - Its reconnection back-off doubles without bound: after an outage of a minute, the pool would try
   again only a minute or more after the database returned. `Pool` caps the delay between tries.
 - A request that waits too long gets one PoolTimeout whether the database is away or the process is
-  merely busy. `Pool` raises `PoolBusy` when every connection was in use by other requests, and
+  merely busy. `Pool` raises `PoolBusy` when every connection was in use by other requests, or a
+  connection came back alive within the last BUSY_EVIDENCE_SECONDS (under load, many connections
+  are on their way from one request to the next and count as in use by nobody), and
   `PoolUnreachable` otherwise, so the API's 503 can say which.
 """
 
@@ -19,13 +21,17 @@ from __future__ import annotations
 
 import select
 import threading
+import time
 
 import psycopg
 import psycopg_pool
 from psycopg_pool.pool import AddConnection
 
-# The longest wait between two reconnection attempts (psycopg_pool doubles it without bound).
-RECONNECT_DELAY_CAP_SECONDS = 1.0
+# The longest wait between two reconnection attempts (psycopg_pool doubles it without bound): well
+# under the 1 s a request waits for a connection, so the first requests after an outage are served.
+RECONNECT_DELAY_CAP_SECONDS = 0.5
+# A connection given back alive this recently shows that the database answers.
+BUSY_EVIDENCE_SECONDS = 2.0
 
 
 class PoolBusy(psycopg_pool.PoolTimeout):
@@ -53,6 +59,7 @@ class Pool(psycopg_pool.ConnectionPool):
         """As ConnectionPool's; `check` is this pool's own and may not be given."""
         self.in_use = 0
         self.in_use_lock = threading.Lock()
+        self.returned_alive_at = float("-inf")
         self.sweeping = threading.Lock()
         super().__init__(*args, check=self._check_before_use, **kwargs)
 
@@ -74,7 +81,8 @@ class Pool(psycopg_pool.ConnectionPool):
             connection = super().getconn(timeout)
         except psycopg_pool.PoolTimeout as error:
             with self.in_use_lock:
-                busy = self.in_use >= self.max_size
+                busy = (self.in_use >= self.max_size
+                        or time.monotonic() - self.returned_alive_at < BUSY_EVIDENCE_SECONDS)
             raise (PoolBusy if busy else PoolUnreachable)(str(error)) from None
         with self.in_use_lock:
             self.in_use += 1
@@ -84,6 +92,8 @@ class Pool(psycopg_pool.ConnectionPool):
         """Give a connection back."""
         with self.in_use_lock:
             self.in_use -= 1
+            if not connection.broken:
+                self.returned_alive_at = time.monotonic()
         super().putconn(connection)
 
     def schedule_task(self, task, delay: float) -> None:
