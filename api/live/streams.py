@@ -71,18 +71,35 @@ def user_stream():
     user_id, session_id, expires_at = _stream_caller()
     resume_after = _last_event_id()
     hub = live.of(flask.current_app)
-    with get_database().owner_transaction() as connection:
-        lease_id = hub.leases.take(connection, user_id)
-        if lease_id is None:
-            raise TooManyRequests(f"at most {MAX_STREAMS_PER_USER} streams may be open at once per user:"
-                                  " close one first", {"Retry-After": str(LEASE_SECONDS)})
-        followees = [row["followee_id"] for row in connection.execute(QUERIES["followee_ids"], {"user_id": user_id})]
+    lease_id, followees = _counted_start(hub, user_id)
     stream = live.Stream(user_id, followees, sock=_client_socket(), session_id=session_id, lease_id=lease_id)
     try:
         return _respond(stream, resume_after, expires_at + LEEWAY_SECONDS)
     except BaseException:
         _release_lease(hub, get_database(), stream)
         raise
+
+
+def _counted_start(hub: live.Hub, user_id: uuid.UUID) -> tuple[uuid.UUID, list[uuid.UUID]]:
+    """A lease for a new stream of `user_id` (429 past the allowance) and whom they follow, in one
+    transaction."""
+    refusal = TooManyRequests(f"at most {MAX_STREAMS_PER_USER} streams may be open at once per user:"
+                              " close one first", {"Retry-After": str(LEASE_SECONDS)})
+    if hub.leases.full_here(user_id):
+        raise refusal  # before taking a connection: a burst from one user must not hold them all
+    lease_id = None
+    try:
+        with get_database().owner_transaction() as connection:
+            lease_id = hub.leases.take(connection, user_id)
+            if lease_id is None:
+                raise refusal
+            rows = connection.execute(QUERIES["followee_ids"], {"user_id": user_id})
+            followees = [row["followee_id"] for row in rows]
+    except BaseException:
+        if lease_id is not None:
+            hub.leases.forget(lease_id)  # its row went with the transaction
+        raise
+    return lease_id, followees
 
 
 @blueprint.get("/stream/public")
