@@ -78,7 +78,11 @@ def database_url(explicit: str | None) -> tuple[str, str]:
         return explicit, "DATABASE_URL (from the environment or .env)"
     url = embedded.start()
     password = os.environ.get("LOCAL_DATABASE_PASSWORD", "")
-    return url, embedded.tcp_url(password, embedded.local_database_port())
+    port = embedded.running_tcp_port()
+    if port is None:
+        return url, f"{url} (on its Unix socket only: it was started without a password; `make stop` then `make run`" \
+                    " adds localhost)"
+    return url, embedded.tcp_url(password, port)
 
 
 @contextlib.contextmanager

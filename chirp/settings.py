@@ -205,9 +205,9 @@ class Settings:
         """`DATABASE_URL`, or the embedded local server's URL (started on first use) when unset."""
         if self.database_url_setting:
             return self.database_url_setting
-        from migrations import embedded
+        from chirp import local_server
 
-        return embedded.start()
+        return local_server.start()
 
     def require_jwt_secret(self) -> str:
         """The HS256 secret; its absence is a start-up error that names the variable."""
