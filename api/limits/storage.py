@@ -23,9 +23,13 @@ from psycopg.rows import dict_row
 from api.caller.pools import Pool
 from chirp.queries import QUERIES
 
-# A limit check waits at most this long for a connection; past it the request is refused with 503
-# (api.http.errors): as long as a request waits for its own connection.
+# A limit check waits at most this long for a connection while the database cannot be reached, and
+# at most BUSY_WAIT_SECONDS while every connection is taken; past it the request is refused with
+# 503 (api.http.errors). A check is one short statement, so even a burst of a thousand requests at
+# once (a thousand streams opening) is counted within a few seconds: refusing them all after one
+# second would turn a burst the process can serve into a thousand 503s.
 POOL_WAIT_SECONDS = 1.0
+BUSY_WAIT_SECONDS = 5.0
 CONNECT_TIMEOUT_SECONDS = 2
 RECONNECT_TIMEOUT_SECONDS = 3600.0
 # A limit check is one short statement: a few connections serve all of a worker's threads.
@@ -54,7 +58,7 @@ class DatabaseStorage(Storage):
         # (a wait past POOL_WAIT_SECONDS refuses the request).
         size = max(1, min(pool_size, MAX_POOL_SIZE))
         self.pool = Pool(
-            conninfo or uri, min_size=size, max_size=size, timeout=POOL_WAIT_SECONDS,
+            conninfo or uri, min_size=size, max_size=size, timeout=POOL_WAIT_SECONDS, busy_timeout=BUSY_WAIT_SECONDS,
             reconnect_timeout=RECONNECT_TIMEOUT_SECONDS, kwargs=connection_options, name="rate-limits",
             open=False,
         )
