@@ -54,7 +54,7 @@ def trust_proxies(app, settings: Settings) -> None:
 
 def register_plumbing(app, settings: Settings) -> None:
     """What every request passes through: logs, CORS, errors, the caller, the database, metrics."""
-    from api.caller import database, tokens
+    from api.caller import accounts, database, tokens
     from api.http import cors, errors, metrics, pages, request_log
 
     request_log.init_app(app)
@@ -63,6 +63,7 @@ def register_plumbing(app, settings: Settings) -> None:
     tokens.init_app(app, settings)
     pages.init_app(app, settings, caller=lambda: tokens.current_identity().user_id)
     pool = database.init_app(app, settings)
+    accounts.init_app(app, pool)
     metrics.init_app(app, pool)
 
 

@@ -4,7 +4,8 @@
 1. `.env` gets a generated SUPABASE_JWT_SECRET and LOCAL_DATABASE_PASSWORD when it lacks them;
    it only fills in what the environment leaves unset (an exported variable wins).
 2. A malformed setting, or a busy PORT, stops it with one line that says what to change.
-3. The local database (unless DATABASE_URL is set) and the migrations, then honcho with the Procfile.
+3. The local database (unless DATABASE_URL is set) and the migrations, then the Procfile's
+   processes (`chirp.supervisor`), each started again with a back-off if it ends by itself.
 4. One "ready" line once /healthz answers. Ctrl-C (or SIGTERM) stops web and consumer, says that
    the database keeps running, and exits 0.
 
@@ -20,8 +21,8 @@ import os
 import secrets
 import signal
 import socket
-import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -33,6 +34,7 @@ from chirp import local_server as embedded
 from chirp.env_file import ENV_FILE
 from chirp.migrator import MigrationError, migrate
 from chirp.startup import settings_or_exit
+from chirp.supervisor import Supervisor, read_procfile
 
 PROGRAM = "make run"
 READY_DEADLINE_SECONDS = 120.0
@@ -78,7 +80,11 @@ def database_url(explicit: str | None) -> tuple[str, str]:
         return explicit, "DATABASE_URL (from the environment or .env)"
     url = embedded.start()
     password = os.environ.get("LOCAL_DATABASE_PASSWORD", "")
-    return url, embedded.tcp_url(password, embedded.local_database_port())
+    port = embedded.running_tcp_port()
+    if port is None:
+        return url, f"{url} (on its Unix socket only: it was started without a password; `make stop` then `make run`" \
+                    " adds localhost)"
+    return url, embedded.tcp_url(password, port)
 
 
 @contextlib.contextmanager
@@ -106,47 +112,42 @@ def terminal_foreground():
         os.close(terminal)
 
 
-def wait_until_ready(port: int, honcho: subprocess.Popen) -> bool:
-    """Whether /healthz answered 200 before the deadline, while honcho runs."""
+def wait_until_ready(port: int, supervisor: Supervisor, stopping: threading.Event) -> bool:
+    """Whether /healthz answered 200 before the deadline (processes that end meanwhile restart)."""
     deadline = time.monotonic() + READY_DEADLINE_SECONDS
-    while time.monotonic() < deadline and honcho.poll() is None:
+    while time.monotonic() < deadline and not stopping.is_set():
         with contextlib.suppress(OSError, ValueError):
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
                 if response.status == 200:
                     return True
-        time.sleep(READY_POLL_SECONDS)
+        supervisor.tick()
+        stopping.wait(READY_POLL_SECONDS)
     return False
 
 
 def run_procfile(port: int, url: str, shown_url: str) -> int:
-    """honcho with the Procfile, until Ctrl-C or SIGTERM (0) or until it ends by itself (1)."""
+    """The Procfile's processes, kept running until Ctrl-C or SIGTERM; then 0."""
     environment = {**os.environ, "DATABASE_URL": url, "PORT": str(port),
                    "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    stopping: list[int] = []
-    with terminal_foreground() as in_foreground:
-        # honcho would read .env itself and let it override the environment: it gets no file
-        # (the environment here already holds .env's values, under the exported ones).
-        honcho = subprocess.Popen([str(BIN / "honcho"), "start", "-f", str(REPOSITORY / "Procfile"),
-                                   "-d", str(REPOSITORY), "--env", os.devnull], env=environment)
-
-        def on_signal(signal_number: int, _frame) -> None:
-            stopping.append(signal_number)
-            # From the terminal, honcho (in this group) had the Ctrl-C too; otherwise pass it on.
-            if not (in_foreground and signal_number == signal.SIGINT):
-                honcho.send_signal(signal.SIGTERM)
-
-        signal.signal(signal.SIGINT, on_signal)
-        signal.signal(signal.SIGTERM, on_signal)
-        if wait_until_ready(port, honcho):
-            print(f"\nready: http://localhost:{port}/ (the API, described at /openapi.json);"
-                  f" a token: .venv/bin/python -m api.token alice; database: {shown_url} (make psql);"
-                  " Ctrl-C stops\n", flush=True)
-        status = honcho.wait()
-        if stopping:
-            print(f"\n{PROGRAM}: stopped web and consumer. The local database keeps running;"
-                  " `make stop` stops it.", flush=True)
-            return 0
-    return fail(f"web and consumer ended by themselves (honcho exit status {status}); see the lines above")
+    stopping = threading.Event()
+    # The processes run in sessions of their own: a Ctrl-C on the terminal reaches only this
+    # process, which stops them (see chirp.supervisor).
+    signal.signal(signal.SIGINT, lambda _number, _frame: stopping.set())
+    signal.signal(signal.SIGTERM, lambda _number, _frame: stopping.set())
+    with terminal_foreground():
+        supervisor = Supervisor(read_procfile(REPOSITORY / "Procfile"), environment, REPOSITORY, PROGRAM)
+        supervisor.start()
+        try:
+            if wait_until_ready(port, supervisor, stopping):
+                print(f"\nready: http://localhost:{port}/ (the API, described at /openapi.json);"
+                      f" a token: .venv/bin/python -m api.token alice; database: {shown_url} (make psql);"
+                      " Ctrl-C stops\n", flush=True)
+            supervisor.run(stopping)
+        finally:
+            supervisor.stop()
+    print(f"\n{PROGRAM}: stopped web and consumer. The local database keeps running;"
+          " `make stop` stops it.", flush=True)
+    return 0
 
 
 def run() -> int:

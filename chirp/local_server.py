@@ -54,7 +54,7 @@ SUPERUSER = "postgres"
 # Who may connect how: the socket (this machine's users, as the library sets it up) trusts,
 # TCP asks for the password.
 HOST_BASED_AUTHENTICATION = """\
-# chirp's local database (migrations/embedded.py): the Unix socket trusts, TCP asks for the password.
+# chirp's local database (chirp/local_server.py): the Unix socket trusts, TCP asks for the password.
 local   all all                trust
 host    all all 127.0.0.1/32   scram-sha-256
 host    all all ::1/128        scram-sha-256
@@ -111,25 +111,46 @@ class LocalDatabaseError(RuntimeError):
 def start(data_directory: Path = DATA_DIRECTORY) -> str:
     """Start the server if it is not running and return its libpq URL (a Unix socket).
 
-    With LOCAL_DATABASE_PASSWORD set, the server of `.data/` also listens on localhost (see above).
+    A server that runs is used as it is, wherever it listens: restarting it on another port (this
+    command's LOCAL_DATABASE_PORT, say) would cut off every process of the `make run` that uses it.
+    With LOCAL_DATABASE_PASSWORD set, a server started here also listens on localhost (see above).
     """
     password = os.environ.get("LOCAL_DATABASE_PASSWORD", "")
     if data_directory.resolve() != DATA_DIRECTORY.resolve():
         return server(data_directory).get_uri()
-    if not password:
-        was_running = running_info(data_directory.resolve()) is not None
-        url = socket_url(server(data_directory))
-        if not was_running:
-            print(f"started the local database ({DATA_DIRECTORY}); `make stop` stops it", file=sys.stderr, flush=True)
-        return url
     data_directory = data_directory.resolve()
     data_directory.parent.mkdir(parents=True, exist_ok=True)
     with fasteners.InterProcessLock(data_directory.parent / "postgres.start.lock"):
-        port = local_database_port()
         info = running_info(data_directory)
-        if info is None or info.port != port or info.hostname != LOCAL_HOST:
-            _start_with_tcp(data_directory, port, password)
+        if info is not None:
+            _say_where_it_runs(info)
+        elif password:
+            _start_with_tcp(data_directory, local_database_port(), password)
+        else:
+            url = socket_url(server(data_directory))
+            print(f"started the local database ({DATA_DIRECTORY}); `make stop` stops it", file=sys.stderr, flush=True)
+            return url
         return socket_url(server(data_directory))
+
+
+def _say_where_it_runs(info) -> None:
+    """When LOCAL_DATABASE_PORT asks for another port than the running server's, say which is used."""
+    raw = os.environ.get("LOCAL_DATABASE_PORT", "").strip()
+    if not raw:
+        return
+    asked = local_database_port()
+    if info.hostname != LOCAL_HOST or info.port != asked:
+        where = f"port {info.port}" if info.hostname == LOCAL_HOST else "its Unix socket only"
+        print(f"the local database ({DATA_DIRECTORY}) already runs on {where}, not on LOCAL_DATABASE_PORT={asked}:"
+              " using it as it is (`make stop` first to move it)", file=sys.stderr, flush=True)
+
+
+def running_tcp_port(data_directory: Path = DATA_DIRECTORY) -> int | None:
+    """The localhost port the running local server listens on; None if it runs on its socket only, or not."""
+    info = running_info(data_directory.resolve())
+    if info is None or info.hostname != LOCAL_HOST:
+        return None
+    return info.port
 
 
 def local_database_port() -> int:

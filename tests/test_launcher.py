@@ -107,3 +107,63 @@ def read_into(terminal: int, output: bytearray) -> bool:
             return False
         output.extend(chunk)
     return True
+
+
+def procfile_process(launcher: subprocess.Popen, module: str) -> int:
+    """The pid of the launcher's descendant whose command line runs `module` (or the script of that name)."""
+    for pid in descendants(launcher.pid):
+        try:
+            arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(argument == module.encode() or argument.endswith(b"/" + module.encode()) for argument in arguments):
+            return pid
+    raise AssertionError(f"no process runs {module}")
+
+
+def descendants(pid: int) -> list[int]:
+    """Every descendant of `pid`, parents before children (Linux's /proc)."""
+    children: dict[int, list[int]] = {}
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(status.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(status.parent.name))
+    found, pending = [], [pid]
+    while pending:
+        for child in children.get(pending.pop(0), []):
+            found.append(child)
+            pending.append(child)
+    return found
+
+
+def test_a_crashed_process_is_started_again_and_the_rest_keeps_running(database_url, tmp_path):
+    port = free_port()
+    log_path = tmp_path / "launcher.log"
+    with log_path.open("wb") as log:
+        launcher = processes.start([sys.executable, "-m", "chirp.launcher", "run"], cwd=tmp_path,
+                                   env=launcher_environment(database_url, port, SUPABASE_JWT_SECRET=EXPORTED_SECRET),
+                                   stdout=log, stderr=subprocess.STDOUT)
+    output = lambda: log_path.read_text(errors="replace")  # noqa: E731
+    try:
+        wait_until(lambda: "ready: http://localhost:" in output(), START_DEADLINE_SECONDS, "the ready line")
+        os.kill(procfile_process(launcher, "consumer"), signal.SIGKILL)
+        wait_until(lambda: "consumer was killed by SIGKILL" in output(), 30, "the consumer's end to be logged")
+        assert answers(f"http://127.0.0.1:{port}/healthz")  # web went on
+        wait_until(lambda: "started consumer again" in output(), 30, "the consumer to start again")
+        os.kill(procfile_process(launcher, "gunicorn"), signal.SIGKILL)
+        wait_until(lambda: "web was killed by SIGKILL" in output(), 30, "web's end to be logged")
+        wait_until(lambda: "started web again" in output() and answers(f"http://127.0.0.1:{port}/healthz"),
+                   START_DEADLINE_SECONDS, "web to answer again")
+        assert launcher.poll() is None, processes.tail(output())
+        launcher.send_signal(signal.SIGTERM)
+        assert launcher.wait(30) == 0, processes.tail(output())
+    finally:
+        processes.stop(launcher)
+    text = output()
+    assert "The local database keeps running" in text, processes.tail(text)
+    # Only the two kills are reported as processes ending: a clean stop is not.
+    ended = [line for line in text.splitlines() if line.startswith("make run:") and " after " in line]
+    assert len(ended) == 2 and "rc=" not in text, processes.tail(text)
+    assert not answers(f"http://127.0.0.1:{port}/healthz")

@@ -19,8 +19,9 @@ import psycopg_pool
 from psycopg.rows import dict_row
 
 from api.caller.pooler import MISCONFIGURED, PoolerCheck
+from api.caller.pools import Pool, PoolBusy
 from api.caller.tokens import Identity, current_identity
-from api.http.errors import ServiceUnavailable
+from api.http.errors import BUSY_DETAIL, ServiceUnavailable
 from chirp import connections
 from chirp.settings import Settings
 
@@ -66,12 +67,12 @@ class Database:
             if self.replica is not None:
                 self.pooler_checks[self.replica] = PoolerCheck(settings.database_read_url, "replica")
 
-    def _pool(self, conninfo: str, name: str) -> psycopg_pool.ConnectionPool:
+    def _pool(self, conninfo: str, name: str) -> Pool:
         """A pool sized for one gunicorn worker's threads, opened without waiting for the database."""
         connection_options = connections.connection_options(self.settings.prepared_statements, row_factory=dict_row)
         # WEB_THREADS connections (the requests one gevent worker runs against the database at once),
         # opened up front: a burst never waits for connections to be made.
-        pool = psycopg_pool.ConnectionPool(
+        pool = Pool(
             conninfo,
             min_size=self.settings.web_threads,
             max_size=self.settings.web_threads,
@@ -159,6 +160,8 @@ def unavailable_as_503() -> Iterator[None]:
         raise ServiceUnavailable(MISCONFIGURED) from None
     except psycopg.errors.QueryCanceled as error:
         raise ServiceUnavailable("the request took longer than the database allows; retry shortly") from error
+    except PoolBusy as error:
+        raise ServiceUnavailable(BUSY_DETAIL) from error
     except (psycopg_pool.PoolTimeout, psycopg.OperationalError) as error:
         raise ServiceUnavailable() from error
 

@@ -23,6 +23,7 @@ import uuid
 import flask
 import jwt
 
+from api.caller import accounts
 from api.http.errors import AnonymousForbidden, ServiceUnavailable, Unauthorized
 from chirp.settings import Settings
 
@@ -180,11 +181,14 @@ def bearer_token() -> str | None:
 
 
 def current_identity() -> Identity:
-    """The caller of the current request, verified once per request."""
+    """The caller of the current request, verified once per request; a deleted user's token is refused."""
     if "identity" not in flask.g:
         token = bearer_token()
         verifier: TokenVerifier = flask.current_app.extensions["token_verifier"]
-        flask.g.identity = ANONYMOUS if token is None else verifier.verify(token)
+        identity = ANONYMOUS if token is None else verifier.verify(token)
+        if identity.is_user:
+            flask.current_app.extensions[accounts.EXTENSION].require(identity.user_id)
+        flask.g.identity = identity
     return flask.g.identity
 
 

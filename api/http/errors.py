@@ -9,11 +9,16 @@ import flask
 import psycopg
 import psycopg_pool
 from flask_limiter.errors import RateLimitExceeded
+from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException
+
+from api.caller.pools import PoolBusy
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://chirp.example/problems/"
 DATABASE_RETRY_AFTER_SECONDS = 2
+# The 503 of a process whose connections were all in use for as long as a request may wait.
+BUSY_DETAIL = "this process is too busy to take a database connection in time; retry shortly"
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +114,7 @@ def write_limit_refusal(error: Exception) -> TooManyRequests | None:
 
 
 class ServiceUnavailable(ApiError):
-    """The database cannot be reached within the pool's bounded wait."""
+    """The database cannot be reached, or no connection is free, within the pool's bounded wait."""
 
     status, title, slug = 503, "Service Unavailable", "service-unavailable"
 
@@ -175,14 +180,34 @@ DATABASE_REFUSALS = (
 )
 
 
+def unavailable_refusal(error: Exception) -> ServiceUnavailable | None:
+    """The 503 for an unreachable database or rate-limit storage, or a busy process; else None.
+
+    A rate-limit storage that fails (wrapped as limits' StorageError) refuses the request: a limit
+    that cannot be counted in time must not wave requests through.
+    """
+    if isinstance(error, StorageError):
+        error = error.storage_error
+        if not isinstance(error, (psycopg.Error, psycopg_pool.PoolTimeout)):
+            logger.warning("rate-limit storage unavailable", extra={"error": str(error)})
+            return ServiceUnavailable("the rate-limit storage is unavailable; retry shortly")
+    if isinstance(error, PoolBusy):
+        logger.warning("too busy", extra={"error": str(error)})
+        return ServiceUnavailable(BUSY_DETAIL)
+    if isinstance(error, (psycopg.OperationalError, psycopg_pool.PoolTimeout)):
+        logger.warning("database unavailable", extra={"error": str(error)})
+        return ServiceUnavailable()
+    return None
+
+
 def render_unexpected(error: Exception) -> flask.Response:
     """Unreachable database: 503; database refusals: 4xx; anything else is logged and answers 500."""
     limited = write_limit_refusal(error)
     if limited is not None:
         return render_api_error(limited)
-    if isinstance(error, (psycopg.OperationalError, psycopg_pool.PoolTimeout)):
-        logger.warning("database unavailable", extra={"error": str(error)})
-        return render_api_error(ServiceUnavailable())
+    unavailable = unavailable_refusal(error)
+    if unavailable is not None:
+        return render_api_error(unavailable)
     for database_error, api_error, detail in DATABASE_REFUSALS:
         if isinstance(error, database_error):
             logger.warning("unmapped database refusal", extra={"error": str(error)})

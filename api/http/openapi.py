@@ -48,7 +48,7 @@ def operation(summary: str, responses: dict, user: bool = False, parameters: lis
     """One operation; every one may answer 429 and 503, user operations 401 and 403 too, and
     operations with query parameters 400 (malformed, or given more than once)."""
     result = {"summary": summary, "parameters": parameters or [], "responses": {
-        **responses, "429": problem("Rate limited"), "503": problem("Database unavailable")}}
+        **responses, "429": problem("Rate limited"), "503": problem("Database unavailable, or the process too busy")}}
     if any(parameter["in"] in ("query", "header") for parameter in parameters or []):
         result["responses"].setdefault("400", problem("A malformed or repeated parameter"))
     if user:
@@ -187,7 +187,7 @@ PATHS = {
         {"200": EVENT_STREAM, "400": problem("Malformed Last-Event-ID")}, parameters=[LAST_EVENT_ID])},
     "/healthz": {"get": {"summary": "Liveness", "responses": {"200": ok("Running")}}},
     "/readyz": {"get": {"summary": "Readiness", "responses": {"200": ok("Database answers"),
-                                                              "503": problem("Database unavailable")}}},
+                                                              "503": problem("Database unavailable, or the process too busy")}}},
     "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {
         "200": {"description": "Text format", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
     "/openapi.json": {"get": {"summary": "This document", "responses": {"200": ok("OpenAPI 3.1")}}},

@@ -16,6 +16,7 @@ from __future__ import annotations
 import flask
 from flask_limiter import ApplicationLimit, Limiter
 from flask_limiter.util import get_remote_address
+from limits.errors import StorageError
 
 from api.caller.tokens import current_identity
 from api.http.errors import ApiError
@@ -27,6 +28,8 @@ WRITE_METHODS = ["post", "put", "patch", "delete"]
 READ_METHODS = ["get", "head"]
 # With RATELIMIT_STORAGE_URI unset: the database of DATABASE_URL, through limit_storage.
 DATABASE_STORAGE_URI = "postgresql://"
+# How long a limit check waits for Redis before the request is refused with 503.
+STORAGE_WAIT_SECONDS = 1.0
 # Where init_app keeps the limiter's storage in `app.extensions`, for `close`.
 STORAGE_EXTENSION = "rate_limit_storage"
 
@@ -66,11 +69,20 @@ def drop_stray_retry_after(response: flask.Response) -> flask.Response:
 
 
 def storage(settings: Settings) -> tuple[str, dict]:
-    """The storage URI and its options: the settings' URI, else the database itself."""
-    if settings.ratelimit_storage_uri:
-        return settings.ratelimit_storage_uri, {}
-    return DATABASE_STORAGE_URI, {"conninfo": settings.database_url, "pool_size": settings.web_threads,
-                                  "prepared_statements": settings.prepared_statements}
+    """The storage URI and its options: the settings' URI, else the database itself.
+
+    Every storage wraps its failures in limits' StorageError (the API answers 503), and Redis waits
+    for at most STORAGE_WAIT_SECONDS: a limit that cannot be counted in time refuses the request.
+    """
+    uri = settings.ratelimit_storage_uri
+    if uri is None:
+        return DATABASE_STORAGE_URI, {"wrap_exceptions": True, "conninfo": settings.database_url,
+                                      "pool_size": settings.web_threads,
+                                      "prepared_statements": settings.prepared_statements}
+    if uri.startswith(("redis://", "rediss://")):
+        return uri, {"wrap_exceptions": True, "socket_timeout": STORAGE_WAIT_SECONDS,
+                     "socket_connect_timeout": STORAGE_WAIT_SECONDS}
+    return uri, {"wrap_exceptions": True}
 
 
 def init_app(app: flask.Flask, settings: Settings) -> Limiter:
@@ -87,7 +99,9 @@ def init_app(app: flask.Flask, settings: Settings) -> Limiter:
         key_prefix=settings.ratelimit_key_prefix,
         strategy="fixed-window",
         headers_enabled=True,
-        swallow_errors=True,
+        # A storage that fails or is slow refuses the request (503): swallowing its errors would
+        # let every request through uncounted exactly when the process is under load.
+        swallow_errors=False,
     )
     limiter.request_filter(unlimited_request)
     # Registered first, so Flask runs it after the limiter has added its headers.
@@ -95,6 +109,17 @@ def init_app(app: flask.Flask, settings: Settings) -> Limiter:
     limiter.init_app(app)
     app.extensions[STORAGE_EXTENSION] = limiter.storage
     return limiter
+
+
+def storage_answers(app: flask.Flask) -> bool:
+    """Whether the limiter's storage answers now (`memory://` always does)."""
+    storage_in_use = app.extensions.get(STORAGE_EXTENSION)
+    if storage_in_use is None:
+        return True
+    try:
+        return bool(storage_in_use.check())
+    except StorageError:
+        return False
 
 
 def close(app: flask.Flask) -> None:

@@ -20,11 +20,17 @@ import psycopg_pool
 from limits.storage import Storage
 from psycopg.rows import dict_row
 
+from api.caller.pools import Pool
 from chirp import connections
 from chirp.queries import QUERIES
 
-# A limit check waits at most this long for a connection; the request's own pool then answers 503.
-POOL_WAIT_SECONDS = 0.5
+# A limit check waits at most this long for a connection while the database cannot be reached, and
+# at most BUSY_WAIT_SECONDS while every connection is taken; past it the request is refused with
+# 503 (api.http.errors). A check is one short statement, so even a burst of a thousand requests at
+# once (a thousand streams opening) is counted within a few seconds: refusing them all after one
+# second would turn a burst the process can serve into a thousand 503s.
+POOL_WAIT_SECONDS = 1.0
+BUSY_WAIT_SECONDS = 5.0
 RECONNECT_TIMEOUT_SECONDS = 3600.0
 # A limit check is one short statement: a few connections serve all of a worker's threads.
 MAX_POOL_SIZE = 4
@@ -46,10 +52,10 @@ class DatabaseStorage(Storage):
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
         connection_options = connections.connection_options(prepared_statements, autocommit=True, row_factory=dict_row)
         # Opened up front, as the request pool is: a burst never waits for connections to be made
-        # (a wait past POOL_WAIT_SECONDS would let a request through uncounted).
+        # (a wait past POOL_WAIT_SECONDS refuses the request).
         size = max(1, min(pool_size, MAX_POOL_SIZE))
-        self.pool = psycopg_pool.ConnectionPool(
-            conninfo or uri, min_size=size, max_size=size, timeout=POOL_WAIT_SECONDS,
+        self.pool = Pool(
+            conninfo or uri, min_size=size, max_size=size, timeout=POOL_WAIT_SECONDS, busy_timeout=BUSY_WAIT_SECONDS,
             reconnect_timeout=RECONNECT_TIMEOUT_SECONDS, kwargs=connection_options, name="rate-limits",
             open=False,
         )
@@ -60,7 +66,7 @@ class DatabaseStorage(Storage):
 
     @property
     def base_exceptions(self) -> tuple[type[Exception], ...]:
-        """What a failing database raises; Flask-Limiter lets the request through on these."""
+        """What a failing database raises; wrapped as StorageError, they refuse the request (503)."""
         return (psycopg.Error, psycopg_pool.PoolTimeout)
 
     def _query(self, name: str, parameters: dict | None = None) -> list[dict]:

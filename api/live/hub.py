@@ -27,6 +27,8 @@ from psycopg.rows import dict_row
 
 from api.live import garbage_collection as garbage
 from api.live.events import LiveEvent, read_events
+from api.live.leases import Leases
+from api.live.revocation import CHECK_SECONDS, Revocation
 from chirp import connections
 from chirp.queries import QUERIES
 from chirp.settings import Settings
@@ -55,9 +57,13 @@ STREAMS_OPEN = Gauge("live_streams_open", "Server-Sent-Events streams open", mul
 class Stream:
     """One open stream: its reader, what it may be sent, and the buffer its frames wait in."""
 
-    def __init__(self, user_id: uuid.UUID | None, followees: Iterable[uuid.UUID] = (), sock=None):
-        """A user's stream (`user_id`), or the public one (None); `sock` is shut if it is dropped."""
+    def __init__(self, user_id: uuid.UUID | None, followees: Iterable[uuid.UUID] = (), sock=None,
+                 session_id: uuid.UUID | None = None, lease_id: uuid.UUID | None = None):
+        """A user's stream (`user_id`, with their token's session and the stream's lease), or the
+        public one (None); `sock` is shut if it is dropped."""
         self.user_id = user_id
+        self.session_id = session_id
+        self.lease_id = lease_id
         self.followees = set(followees)
         self.buffer: queue.Queue = queue.Queue(STREAM_BUFFER_FRAMES)
         self.shown: collections.OrderedDict[uuid.UUID, None] = collections.OrderedDict()
@@ -114,6 +120,14 @@ class Stream:
             except OSError:
                 pass
 
+    def end(self) -> None:
+        """End the stream after what it was already given (shutdown, a revoked session)."""
+        self.dropped = True
+        try:
+            self.buffer.put_nowait(CLOSE)
+        except queue.Full:
+            self.drop()
+
     def note_sender(self) -> None:
         """Remember the greenlet that sends this stream (under gevent's workers), to end it if dropped."""
         if gevent.monkey.is_module_patched("socket"):
@@ -135,6 +149,8 @@ class Hub:
         self.by_user: dict[uuid.UUID, set[Stream]] = collections.defaultdict(set)
         self.by_author: dict[uuid.UUID, set[Stream]] = collections.defaultdict(set)
         self.garbage: garbage.StreamGarbage | None = None
+        self.leases = Leases()
+        self.revocation = Revocation()
 
     def open(self, stream: Stream) -> bool:
         """Register `stream`; false when the listener is not ready within READY_WAIT_SECONDS."""
@@ -172,11 +188,7 @@ class Hub:
         with self.lock:
             streams = set(self.public).union(*self.by_user.values())
         for stream in streams:
-            stream.dropped = True
-            try:
-                stream.buffer.put_nowait(CLOSE)
-            except queue.Full:
-                stream.drop()
+            stream.end()
 
     def _start(self) -> None:
         """Start the listener once per process."""
@@ -216,8 +228,22 @@ class Hub:
                 # read at once (up to READ_BATCH_ROWS) must not fill the buffers of clients that do
                 # read. Under gevent this is a yield to the other greenlets.
                 time.sleep(0)
-            for _ in connection.notifies(timeout=poll_seconds, stop_after=1):
+            self._upkeep(connection)
+            for _ in connection.notifies(timeout=min(poll_seconds, CHECK_SECONDS), stop_after=1):
                 pass
+
+    def _upkeep(self, connection: psycopg.Connection) -> None:
+        """Keep this process's streams counted, and end those whose user or session is gone."""
+        self.leases.refresh_if_due(connection)
+        if not self.revocation.due():
+            return
+        with self.lock:
+            streams = set().union(*self.by_user.values())
+        ended = self.revocation.ended(connection, ((stream.user_id, stream.session_id) for stream in streams))
+        for stream in streams:
+            if (stream.user_id, stream.session_id) in ended:
+                logger.info("ended a stream whose user or session is gone", extra={"user_id": str(stream.user_id)})
+                stream.end()
 
     def dispatch(self, event: LiveEvent) -> None:
         """Offer `event` to every stream entitled to it; follows and unfollows update the indexes."""

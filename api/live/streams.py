@@ -3,7 +3,9 @@
 Everything a stream needs from the database (the ticket, the followees, a replay) is read before or
 between frames in short transactions: an open stream holds no pooled connection. Its frames come
 from the process's `live.Hub`. A user stream ends when its token stops being accepted (its `exp`
-plus the clock leeway the API allows); a comment line every HEARTBEAT_SECONDS keeps idle
+plus the clock leeway the API allows), and within a few seconds of its user's deletion or its
+session's end (`api.live.revocation`); one user holds at most `leases.MAX_STREAMS_PER_USER` open at
+once across every process (`api.live.leases`). A comment line every HEARTBEAT_SECONDS keeps idle
 connections open through proxies.
 """
 
@@ -19,12 +21,16 @@ import uuid
 from collections.abc import Iterator
 
 import flask
+import psycopg
+import psycopg_pool
 
-from api.caller.database import get_database
+from api.caller.database import Database, get_database
 from api.caller.tokens import LEEWAY_SECONDS, require_user
-from api.http.errors import BadRequest, ServiceUnavailable, Unauthorized
+from api.http.errors import ApiError, BadRequest, ServiceUnavailable, TooManyRequests, Unauthorized
 from api.live import hub as live
 from api.live.events import LiveEvent, read_events
+from api.live.leases import LEASE_SECONDS, MAX_STREAMS_PER_USER
+from api.live.revocation import session_of
 from chirp.queries import QUERIES
 
 blueprint = flask.Blueprint("streams", __name__)
@@ -52,6 +58,7 @@ def issue_ticket():
         connection.execute(QUERIES["issue_stream_ticket"], {
             "ticket_hash": _ticket_hash(ticket),
             "user_id": identity.user_id,
+            "session_id": session_of(identity.claims),
             "token_expires_at": identity.claims["exp"],
             "lifetime_seconds": TICKET_LIFETIME_SECONDS,
         })
@@ -61,12 +68,38 @@ def issue_ticket():
 @blueprint.get("/stream")
 def user_stream():
     """The caller's notifications, their timeline's new tweets and deletions, live."""
-    user_id, expires_at = _stream_caller()
+    user_id, session_id, expires_at = _stream_caller()
     resume_after = _last_event_id()
-    with get_database().owner_transaction() as connection:
-        followees = [row["followee_id"] for row in connection.execute(QUERIES["followee_ids"], {"user_id": user_id})]
-    stream = live.Stream(user_id, followees, sock=_client_socket())
-    return _respond(stream, resume_after, expires_at + LEEWAY_SECONDS)
+    hub = live.of(flask.current_app)
+    lease_id, followees = _counted_start(hub, user_id)
+    stream = live.Stream(user_id, followees, sock=_client_socket(), session_id=session_id, lease_id=lease_id)
+    try:
+        return _respond(stream, resume_after, expires_at + LEEWAY_SECONDS)
+    except BaseException:
+        _release_lease(hub, get_database(), stream)
+        raise
+
+
+def _counted_start(hub: live.Hub, user_id: uuid.UUID) -> tuple[uuid.UUID, list[uuid.UUID]]:
+    """A lease for a new stream of `user_id` (429 past the allowance) and whom they follow, in one
+    transaction."""
+    refusal = TooManyRequests(f"at most {MAX_STREAMS_PER_USER} streams may be open at once per user:"
+                              " close one first", {"Retry-After": str(LEASE_SECONDS)})
+    if hub.leases.full_here(user_id):
+        raise refusal  # before taking a connection: a burst from one user must not hold them all
+    lease_id = None
+    try:
+        with get_database().owner_transaction() as connection:
+            lease_id = hub.leases.take(connection, user_id)
+            if lease_id is None:
+                raise refusal
+            rows = connection.execute(QUERIES["followee_ids"], {"user_id": user_id})
+            followees = [row["followee_id"] for row in rows]
+    except BaseException:
+        if lease_id is not None:
+            hub.leases.forget(lease_id)  # its row went with the transaction
+        raise
+    return lease_id, followees
 
 
 @blueprint.get("/stream/public")
@@ -76,12 +109,13 @@ def public_stream():
     return _respond(stream, _last_event_id(), None)
 
 
-def _stream_caller() -> tuple[uuid.UUID, float]:
-    """Who opens a user stream, and when their access ends: from a ticket, else the bearer token."""
+def _stream_caller() -> tuple[uuid.UUID, uuid.UUID | None, float]:
+    """Who opens a user stream, their token's session, and when their access ends: from a ticket,
+    else the bearer token."""
     ticket = flask.request.args.get("ticket")
     if ticket is None:
         identity = require_user()
-        return identity.user_id, float(identity.claims["exp"])
+        return identity.user_id, session_of(identity.claims), float(identity.claims["exp"])
     if not TICKET.fullmatch(ticket):
         raise Unauthorized("this stream ticket is malformed")
     with get_database().owner_transaction() as connection:
@@ -92,7 +126,7 @@ def _stream_caller() -> tuple[uuid.UUID, float]:
         raise Unauthorized(f"this stream ticket expired: tickets last {TICKET_LIFETIME_SECONDS} s")
     if row["token_expires_at"] + LEEWAY_SECONDS <= time.time():
         raise Unauthorized("the token this ticket was issued for has expired")
-    return row["user_id"], row["token_expires_at"]
+    return row["user_id"], row["session_id"], row["token_expires_at"]
 
 
 def _last_event_id() -> int | None:
@@ -111,7 +145,9 @@ def _respond(stream: live.Stream, resume_after: int | None, ends_at: float | Non
     if not hub.open(stream):
         raise ServiceUnavailable("live updates are not available right now")
     replay = _replay(stream, resume_after) if resume_after is not None else []
-    return flask.Response(_frames(hub, stream, replay, ends_at), mimetype="text/event-stream",
+    # The frames are sent after the request's context has ended: they get what they need now.
+    frames = _frames(hub, get_database(), stream, replay, ends_at)
+    return flask.Response(frames, mimetype="text/event-stream",
                           headers=STREAM_HEADERS)
 
 
@@ -121,7 +157,8 @@ def _replay(stream: live.Stream, after_id: int) -> list[LiveEvent]:
         return [event for event in read_events(connection, after_id) if stream.wants(event)]
 
 
-def _frames(hub: live.Hub, stream: live.Stream, replay: list[LiveEvent], ends_at: float | None) -> Iterator[bytes]:
+def _frames(hub: live.Hub, database: Database, stream: live.Stream, replay: list[LiveEvent],
+            ends_at: float | None) -> Iterator[bytes]:
     """The stream's bytes: a greeting, the replay, then live frames and heartbeats until it ends."""
     try:
         stream.note_sender()
@@ -145,6 +182,20 @@ def _frames(hub: live.Hub, stream: live.Stream, replay: list[LiveEvent], ends_at
                 yield event.frame
     finally:
         hub.close(stream)
+        _release_lease(hub, database, stream)
+
+
+def _release_lease(hub: live.Hub, database: Database, stream: live.Stream) -> None:
+    """Count an ended user stream no more; if the database cannot be told now, its lease expires."""
+    if stream.lease_id is None:
+        return
+    hub.leases.forget(stream.lease_id)
+    try:
+        with database.owner_transaction() as connection:
+            hub.leases.release(connection, stream.lease_id)
+    except (ApiError, psycopg.Error, psycopg_pool.PoolTimeout):
+        pass  # not refreshed any more, it stops counting within LEASE_SECONDS
+    stream.lease_id = None
 
 
 def _client_socket() -> socket.socket | None:

@@ -6,7 +6,8 @@ import flask
 
 from api.caller.database import get_database
 from api.http import metrics, openapi
-from api.limits import unlimited
+from api.http.errors import ServiceUnavailable
+from api.limits import policy, unlimited
 from chirp.queries import QUERIES
 
 # Probes and metrics must answer however busy a caller is: no rate limit counts them.
@@ -21,9 +22,15 @@ def healthz():
 
 @blueprint.get("/readyz")
 def readyz():
-    """200 when the database answers, else 503 (raised by the pool within its bounded wait)."""
+    """200 when the database and the rate-limit storage answer this worker, else 503 saying which.
+
+    The pool drops connections that died while idle before handing one out (api.caller.pools), so a
+    worker whose connections all died in a database restart answers 200 as soon as it can reconnect.
+    """
     with get_database().owner_transaction() as connection:
         connection.execute(QUERIES["ping"]).fetchone()
+    if not policy.storage_answers(flask.current_app):
+        raise ServiceUnavailable("the rate-limit storage is unavailable; retry shortly")
     return {"status": "ready"}
 
 

@@ -40,7 +40,7 @@ gunicorn_refusals.install()
 keepalive = 2
 timeout = 30
 # Requests take well under a second; open streams are ended at once (api.server.worker), and clients
-# reconnect. Under honcho (make run), which kills what has not stopped after 5 s, this must be less.
+# reconnect. Under make run (chirp.supervisor), which kills what has not stopped after 10 s, this must be less.
 graceful_timeout = 4
 # No runtime control socket: nothing here uses gunicornc, and its one default path per user
 # (~/.gunicorn/gunicorn.ctl) would be fought over by every gunicorn on the machine, tests included.

@@ -18,8 +18,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from api.caller import accounts
 from tests.api.conftest import bearer, make_token, settings_for
 from tests.api.test_tweets import assert_problem
+from tests.helpers.waiting import wait_until
 from tests.helpers.web import TEST_JWT_SECRET
 
 
@@ -175,8 +177,22 @@ def test_hs256_tokens_still_work_alongside_jwks(jwks_client, alice):
     assert jwks_client.get("/me", headers=bearer(make_token(alice))).status_code == 200
 
 
-def test_a_token_for_a_user_without_profile_gets_404_on_me(client):
-    assert_problem(client.get("/me", headers=bearer(make_token(uuid.uuid4()))), 404)
+def test_a_token_for_a_user_without_profile_gets_404_on_me(client, postgresql):
+    user_id = uuid.uuid4()
+    postgresql.execute("insert into auth.users (id) values (%s)", (user_id,))
+    postgresql.commit()
+    assert_problem(client.get("/me", headers=bearer(make_token(user_id))), 404)
+
+
+def test_a_deleted_users_token_is_refused_within_seconds(client, postgresql, alice, alice_headers):
+    assert client.post("/stream/tickets", headers=alice_headers).status_code == 201
+    postgresql.execute("delete from auth.users where id = %s", (alice,))
+    postgresql.commit()
+    wait_until(lambda: client.get("/timeline", headers=alice_headers).status_code == 401,
+               accounts.EXISTENCE_CACHE_SECONDS + 5, "the deleted user's token to be refused")
+    problem = assert_problem(client.get("/me", headers=alice_headers), 401)
+    assert "no longer exists" in problem["detail"]
+    assert_problem(client.post("/stream/tickets", headers=alice_headers), 401)
 
 
 def test_a_remembered_token_is_refused_once_it_expires(client, alice, monkeypatch):

@@ -103,7 +103,7 @@ def test_a_database_outage_gives_fast_503s_and_recovers_by_itself(web_factory, o
     for path in ("/tweets", "/readyz", "/tweets", "/timeline"):
         status, elapsed = timed_get(server.url(path), headers)
         assert status == 503 and elapsed < FAST_FAILURE_SECONDS, (path, status, elapsed)
-    # Writes too: the limits, kept in the same database, fail open and the write answers 503.
+    # Writes too: the limits, kept in the same database, cannot be counted, so the write answers 503.
     for method, path, body in (("POST", "/tweets", {"content": "during"}), ("PUT", "/me", {"username": "alice"})):
         started = time.monotonic()
         response = requests.request(method, server.url(path), json=body, headers=headers, timeout=30)

@@ -6,6 +6,7 @@ import time
 
 import jwt
 import psycopg
+import requests
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.api import throwaway_postgres
@@ -14,6 +15,7 @@ from tests.api.test_processes import own_primary  # noqa: F401 - fixture
 from tests.api.test_tweets import assert_problem, post_tweet
 from tests.helpers.fixtures import create_user
 from tests.helpers.waiting import free_port, wait_until
+from tests.helpers.web import requests_over_all_workers
 
 DEADLINE_SECONDS = 30.0
 
@@ -91,3 +93,46 @@ def pause(connection: psycopg.Connection) -> None:
     connection.execute("select pg_wal_replay_pause()")
     wait_until(lambda: connection.execute("select pg_get_wal_replay_pause_state()").fetchone()[0] == "paused",
                DEADLINE_SECONDS, "replay to pause")
+
+
+# Longer than psycopg_pool's doubling back-off would wait before its next reconnection attempt
+# after the first few (1 + 2 + 4 s): uncapped, the pools would reconnect seconds after the restart.
+OUTAGE_SECONDS = 8.0
+# A request on a healthy pool takes milliseconds; one that waits for a connection waits 1 s.
+FAST_SECONDS = 1.5
+
+
+def test_after_a_database_restart_no_request_fails_or_waits(web_factory, own_primary):  # noqa: F811
+    with psycopg.connect(own_primary.url) as connection:
+        headers = bearer(make_token(create_user(connection, "alice")))
+    server = web_factory(own_primary.url, workers=2, RATE_LIMIT_READ="100000/minute",
+                         RATE_LIMIT_WRITE="100000/minute")
+    # Both workers' pools (requests and limits) hold connections that the restart will kill.
+    assert set(requests_over_all_workers(server, "/timeline", workers=2, batch=8, headers=headers)) == {200}
+    own_primary.stop()
+    stopped_at = time.monotonic()
+    wait_until(lambda: requests.get(server.url("/readyz"), timeout=10).status_code == 503
+               and time.monotonic() - stopped_at > OUTAGE_SECONDS, DEADLINE_SECONDS, "a long outage")
+    own_primary.start()
+    outcomes = []
+    for number in range(30):
+        started = time.monotonic()
+        if number % 3 == 0:
+            response = requests.post(server.url("/tweets"), json={"content": f"after {number}"}, headers=headers,
+                                     timeout=30)
+        else:
+            response = requests.get(server.url("/timeline"), headers=headers, timeout=30)
+        outcomes.append((response.status_code, round(time.monotonic() - started, 2)))
+    assert all(status in (200, 201) and elapsed < FAST_SECONDS for status, elapsed in outcomes), outcomes
+    # Every worker says it is ready, and is.
+    assert set(requests_over_all_workers(server, "/readyz", workers=2, batch=8)) == {200}
+
+
+def test_readyz_says_503_while_the_database_is_away_in_every_worker(web_factory, own_primary):  # noqa: F811
+    server = web_factory(own_primary.url, workers=2)
+    assert set(requests_over_all_workers(server, "/readyz", workers=2, batch=8)) == {200}
+    own_primary.stop()
+    statuses = requests_over_all_workers(server, "/readyz", workers=2, batch=8)
+    assert set(statuses) == {503}, statuses
+    problem = requests.get(server.url("/readyz"), timeout=10).json()
+    assert "database is unavailable" in problem["detail"], problem

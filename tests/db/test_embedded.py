@@ -68,3 +68,38 @@ def test_the_local_server_listens_on_localhost_with_a_password_never_trust(tmp_p
         subprocess.run([sys.executable, "-m", "chirp.local_server", "stop"], env=environment,
                        capture_output=True, timeout=60)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_a_command_uses_the_running_local_server_wherever_its_port_is(tmp_path):
+    """`PORT=... LOCAL_DATABASE_PORT=A make run` runs; `python -m api.token` in another terminal,
+    without the variable, must use that server, not restart it on the default port."""
+    root = Path(tempfile.mkdtemp(prefix="pgport-"))
+    port, other_port = free_port(), free_port()
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in ("DATABASE_URL", "LOCAL_DATABASE_PORT", "SUPABASE_JWT_SECRET")}
+    environment.update({"LOCAL_DATA_DIR": str(root), "LOCAL_DATABASE_PASSWORD": "local-secret-2",
+                        "SUPABASE_JWT_SECRET": "a-secret-long-enough-for-hs256-0123456789-abcdef"})
+
+    def command(*arguments: str, **variables: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", *arguments], env={**environment, **variables}, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=180, check=True)
+
+    def server_pid() -> int:
+        return int((root / "postgres" / "postmaster.pid").read_text().splitlines()[0])
+
+    try:
+        command("migrations", LOCAL_DATABASE_PORT=str(port))  # as `make run` starts it
+        started_pid = server_pid()
+        token = command("api.token", "alice").stdout.strip()  # another terminal: no LOCAL_DATABASE_PORT
+        assert token.count(".") == 2
+        assert server_pid() == started_pid
+        with psycopg.connect(f"postgresql://postgres:local-secret-2@localhost:{port}/postgres") as connection:
+            assert connection.execute("select count(*) from auth.users").fetchone() == (1,)
+        # Asked for yet another port, a command says which one it uses, and still moves nothing.
+        moved = command("chirp.local_server", "url", LOCAL_DATABASE_PORT=str(other_port))
+        assert f"already runs on port {port}, not on LOCAL_DATABASE_PORT={other_port}" in moved.stderr
+        assert server_pid() == started_pid
+    finally:
+        subprocess.run([sys.executable, "-m", "chirp.local_server", "stop"], env=environment, cwd=tmp_path,
+                       capture_output=True, timeout=60)
+        shutil.rmtree(root, ignore_errors=True)

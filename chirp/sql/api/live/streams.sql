@@ -37,13 +37,35 @@ with forgotten as (
     select ticket_hash from public.stream_tickets where expires_at < now() limit 100
   )
 )
-insert into public.stream_tickets (ticket_hash, user_id, token_expires_at, expires_at)
-values (%(ticket_hash)s, %(user_id)s, to_timestamp(%(token_expires_at)s),
+insert into public.stream_tickets (ticket_hash, user_id, session_id, token_expires_at, expires_at)
+values (%(ticket_hash)s, %(user_id)s, %(session_id)s, to_timestamp(%(token_expires_at)s),
         now() + make_interval(secs => %(lifetime_seconds)s));
 
 -- spend_stream_ticket --
 -- Use a ticket up: it is deleted whatever its age, and counts only if it had not expired.
 delete from public.stream_tickets
 where ticket_hash = %(ticket_hash)s
-returning user_id, extract(epoch from token_expires_at)::float8 as token_expires_at,
+returning user_id, session_id, extract(epoch from token_expires_at)::float8 as token_expires_at,
           expires_at > now() as valid;
+
+-- take_stream_lease --
+-- Count a new user stream, unless that user already holds the most allowed (see the migration).
+select public.take_stream_lease(%(lease_id)s, %(user_id)s, %(lease_seconds)s, %(max_streams)s) as taken;
+
+-- release_stream_lease --
+-- A stream ended: it counts no more.
+delete from public.stream_leases where id = %(lease_id)s;
+
+-- refresh_stream_leases --
+-- Keep this process's open streams counted for another lease period, and forget expired leases.
+with forgotten as (
+  delete from public.stream_leases where expires_at <= now() and id <> all(%(lease_ids)s::uuid[])
+)
+update public.stream_leases
+set expires_at = now() + make_interval(secs => %(lease_seconds)s)
+where id = any(%(lease_ids)s::uuid[]);
+
+-- ended_stream_sessions --
+-- Of the open streams' (user, session) pairs, those whose user was deleted or session ended.
+select user_id, session_id
+from public.ended_stream_sessions(%(user_ids)s::uuid[], %(session_ids)s::uuid[]);
