@@ -19,10 +19,10 @@ import psycopg_pool
 from psycopg.rows import dict_row
 
 from api.caller.pooler import MISCONFIGURED, PoolerCheck
-from api.caller.pools import Pool, PoolBusy
 from api.caller.tokens import Identity, current_identity
 from api.http.errors import BUSY_DETAIL, ServiceUnavailable
 from chirp import connections
+from chirp.pools import Pool, PoolBusy
 from chirp.settings import Settings
 
 # A request waits at most this long for a connection, so a dead database answers 503 quickly.

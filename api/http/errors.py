@@ -12,7 +12,7 @@ from flask_limiter.errors import RateLimitExceeded
 from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException
 
-from api.caller.pools import PoolBusy
+from chirp.pools import PoolBusy
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://chirp.example/problems/"

@@ -20,8 +20,8 @@ import psycopg_pool
 from limits.storage import Storage
 from psycopg.rows import dict_row
 
-from api.caller.pools import Pool
 from chirp import connections
+from chirp.pools import Pool
 from chirp.queries import QUERIES
 
 # A limit check waits at most this long for a connection while the database cannot be reached, and

@@ -24,7 +24,7 @@ def healthz():
 def readyz():
     """200 when the database and the rate-limit storage answer this worker, else 503 saying which.
 
-    The pool drops connections that died while idle before handing one out (api.caller.pools), so a
+    The pool drops connections that died while idle before handing one out (chirp.pools), so a
     worker whose connections all died in a database restart answers 200 as soon as it can reconnect.
     """
     with get_database().owner_transaction() as connection:
