@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from api.http import pages
 from tests.api.conftest import settings_for
@@ -134,7 +135,7 @@ def test_without_a_jwt_secret_the_key_comes_from_the_database_url(app_factory, d
     """A JWKS-only deployment (SUPABASE_URL, no secret) still signs cursors with a secret of its own."""
     nowhere = "http://127.0.0.1:9"  # JWKS are fetched on the first asymmetric token only: never here
     jwks_only = app_factory(settings_for(database_url, jwt_secret=None, supabase_url=nowhere)).test_client()
-    other_url = database_url + ("&" if "?" in database_url else "?") + "application_name=another"
+    other_url = make_conninfo(database_url, application_name="another")
     other = app_factory(settings_for(other_url, jwt_secret=None, supabase_url=nowhere)).test_client()
     hs256 = app_factory(settings_for(database_url)).test_client()
     for number in range(3):
