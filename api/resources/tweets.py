@@ -169,8 +169,8 @@ def unlike(tweet_id: uuid.UUID):
     with caller_transaction() as connection:
         deleted = connection.execute(
             QUERIES["unlike_tweet"], {"user_id": identity.user_id, "tweet_id": tweet_id}
-        )
-        if deleted.rowcount == 0:
+        ).fetchall()
+        if not deleted:
             exists = connection.execute(QUERIES["tweet_exists"], {"tweet_id": tweet_id}).fetchone()
             if not exists["exists"]:
                 raise NotFound("no such tweet")

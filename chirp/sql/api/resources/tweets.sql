@@ -80,8 +80,9 @@ select user_id, tweet_id, created_at from public.likes
 where user_id = %(user_id)s and tweet_id = %(tweet_id)s;
 
 -- unlike_tweet --
--- Take back the caller's like, if any.
-delete from public.likes where user_id = %(user_id)s and tweet_id = %(tweet_id)s;
+-- Take back the caller's like, if any; returns the like taken back (a result, not a row count,
+-- which a transaction in pipeline mode knows only once it is flushed).
+delete from public.likes where user_id = %(user_id)s and tweet_id = %(tweet_id)s returning tweet_id;
 
 -- claim_idempotency_key --
 -- Take an Idempotency-Key for the caller: true when new or older than 24 hours, false while it holds
