@@ -131,6 +131,7 @@ def test_a_cursor_belongs_to_its_deployment(app_factory, database_url, alice_hea
     assert "altered" in response.json["detail"]
 
 
+@pytest.mark.direct_database  # through the pooler, both apps are handed the same pooled URL
 def test_without_a_jwt_secret_the_key_comes_from_the_database_url(app_factory, database_url, alice_headers):
     """A JWKS-only deployment (SUPABASE_URL, no secret) still signs cursors with a secret of its own."""
     nowhere = "http://127.0.0.1:9"  # JWKS are fetched on the first asymmetric token only: never here
