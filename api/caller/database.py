@@ -18,9 +18,9 @@ import psycopg
 import psycopg_pool
 from psycopg.rows import dict_row
 
-from api.caller.pooler import MISCONFIGURED, PoolerCheck
+from api.caller.pooler import PoolerCheck
 from api.caller.tokens import Identity, current_identity
-from api.http.errors import BUSY_DETAIL, ServiceUnavailable
+from api.http.errors import BUSY_DETAIL, MISCONFIGURED, PREPARED_STATEMENT_ERRORS, ServiceUnavailable
 from chirp import connections
 from chirp.pools import Pool, PoolBusy
 from chirp.settings import Settings
@@ -43,9 +43,6 @@ REPLICA_RETRY_SECONDS = 5.0
 logger = logging.getLogger(__name__)
 # Where init_app keeps the pools in `app.extensions`.
 EXTENSION = "database"
-# What psycopg's prepared statements meet behind a transaction-mode pooler (SQLSTATE 26000, 42P05).
-POOLER_PREPARED_STATEMENT_ERRORS = (psycopg.errors.InvalidSqlStatementName,
-                                    psycopg.errors.DuplicatePreparedStatement)
 
 
 class Database:
@@ -165,7 +162,7 @@ def unavailable_as_503() -> Iterator[None]:
     """Turn "cannot reach the database" and a statement timeout into ServiceUnavailable; others pass."""
     try:
         yield
-    except POOLER_PREPARED_STATEMENT_ERRORS as error:
+    except PREPARED_STATEMENT_ERRORS as error:
         # A transaction-mode pooler hands each transaction any server connection: a statement
         # prepared on one is missing (or already there) on the next. The operator's mistake, not
         # the client's: say which setting fixes it, in one line.

@@ -18,12 +18,11 @@ import threading
 
 import psycopg
 
-from api.http.errors import ServiceUnavailable
+from api.http.errors import MISCONFIGURED, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 CHECK_CONNECT_TIMEOUT_SECONDS = 2
 CHECK_TRIES = 5
-MISCONFIGURED = "the database connection is misconfigured; retry later"
 
 
 def shares_server_connections(conninfo: str) -> bool:

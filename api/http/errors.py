@@ -18,6 +18,9 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://chirp.example/problems/"
 DATABASE_RETRY_AFTER_SECONDS = 2
 # The 503 of a process whose connections were all in use for as long as a request may wait.
+# What psycopg's prepared statements meet behind a transaction-mode pooler (SQLSTATE 26000, 42P05).
+PREPARED_STATEMENT_ERRORS = (psycopg.errors.InvalidSqlStatementName, psycopg.errors.DuplicatePreparedStatement)
+MISCONFIGURED = "the database connection is misconfigured; retry later"
 BUSY_DETAIL = "this process is too busy to take a database connection in time; retry shortly"
 
 logger = logging.getLogger(__name__)
@@ -188,6 +191,10 @@ def unavailable_refusal(error: Exception) -> ServiceUnavailable | None:
     """
     if isinstance(error, StorageError):
         error = error.storage_error
+        if isinstance(error, PREPARED_STATEMENT_ERRORS):
+            # The limiter's connections meet a transaction-mode pooler before any view does: the
+            # same operator's mistake, said the same way (api.caller.pooler logs which setting).
+            return ServiceUnavailable(MISCONFIGURED)
         if not isinstance(error, (psycopg.Error, psycopg_pool.PoolTimeout)):
             logger.warning("rate-limit storage unavailable", extra={"error": str(error)})
             return ServiceUnavailable("the rate-limit storage is unavailable; retry shortly")
