@@ -19,7 +19,7 @@ create table public.blocks (
   primary key (blocker_id, blocked_id),
   constraint blocks_not_self check (blocker_id <> blocked_id)
 );
--- Who blocks a user (their readers' filter, and the profile's cascade).
+-- Who blocks a user (their readers' filter, and the profile's cascade); both columns, as for mutes.
 create index blocks_blocked_id_idx on public.blocks (blocked_id, blocker_id);
 -- GET /me/blocks: the newest first.
 create index blocks_blocker_created_at_idx on public.blocks (blocker_id, created_at desc, blocked_id desc);
@@ -31,7 +31,9 @@ create table public.mutes (
   primary key (muter_id, muted_id),
   constraint mutes_not_self check (muter_id <> muted_id)
 );
-create index mutes_muted_id_idx on public.mutes (muted_id);
+-- Who mutes a user (the profile's cascade). Both columns: a reader's per-row probe "do I mute this
+-- author" may use either index and is still one exact probe, however many mute the author.
+create index mutes_muted_id_idx on public.mutes (muted_id, muter_id);
 create index mutes_muter_created_at_idx on public.mutes (muter_id, created_at desc, muted_id desc);
 
 create table public.reports (
