@@ -1,10 +1,12 @@
 // The chirp web client: a client of the public API only. Routes live in the URL's fragment
-// (#/home, #/public, #/users/NAME, #/tweets/ID, #/notifications, #/trends, #/sign-in); tokens never do.
+// (#/home, #/public, #/users/NAME, #/tweets/ID, #/notifications, #/trends, #/blocked, #/muted,
+// #/sign-in); tokens never do.
 // This module wires routes, the session and the user's live stream; views.js shows each route.
 
 import { ApiError, get, onConnectionChange, useTokens } from './api.js';
 import { userStream } from './live.js';
 import { notificationItem } from './render.js';
+import { renderBlocked, renderMuted } from './safety.js';
 import * as session from './session.js';
 import { catchUp, prependTweet, removeTweet } from './tweets.js';
 import { $, attempt, loadUnread, setUnread, showAccount, showMessage, state } from './ui.js';
@@ -18,6 +20,7 @@ function route() {
   const routes = {
     home: views.renderHome, public: views.renderPublic, notifications: views.renderNotifications,
     trends: views.renderTrends, 'sign-in': views.renderSignIn,
+    blocked: () => views.requireProfile() && renderBlocked(), muted: () => views.requireProfile() && renderMuted(),
     users: () => views.renderProfile(decodeURIComponent(argument || '')),
     tweets: () => views.renderTweet(decodeURIComponent(argument || '')),
     me: () => (state.me ? views.renderProfile(state.me.username) : views.requireProfile()),

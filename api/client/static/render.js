@@ -64,7 +64,8 @@ export function tweetArticle(tweet, actions) {
       element('span', { className: 'handle' }, authorName(author))),
     ' · ', element('a', { href: `#/tweets/${tweet.id}`, className: 'permalink' }, timeElement(tweet.created_at)));
   const article = element('article', {
-    className: 'tweet', dataset: { tweetId: tweet.id, createdAt: tweet.created_at }, 'aria-labelledby': headingId },
+    className: 'tweet', dataset: { tweetId: tweet.id, createdAt: tweet.created_at, authorId: tweet.user_id },
+    'aria-labelledby': headingId },
     header,
     tweet.reply_to_id ? element('p', { className: 'reply-to' },
       element('a', { href: `#/tweets/${tweet.reply_to_id}` }, 'In reply to another tweet')) : null,
@@ -82,6 +83,8 @@ export function tweetArticle(tweet, actions) {
   if (actions.me && actions.me.id === tweet.user_id) {
     footer.append(element('button', { type: 'button', className: 'link danger', 'aria-label': 'Delete your tweet',
       onclick: () => actions.onDelete(tweet) }, 'Delete'));
+  } else if (actions.me && actions.safety) {
+    footer.append(actions.safety(tweet)); // mute, block, report (safety.js)
   }
   article.append(footer);
   return article;

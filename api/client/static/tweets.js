@@ -3,6 +3,7 @@
 import { del, get, post } from './api.js';
 import { composer } from './compose.js';
 import { element, likesText, tweetArticle } from './render.js';
+import { tweetMenu } from './safety.js';
 import { $, attempt, state } from './ui.js';
 
 export function tweetActions() {
@@ -12,6 +13,7 @@ export function tweetActions() {
     onReply: startReply,
     onLike: toggleLike,
     onDelete: deleteTweet,
+    safety: tweetMenu,
   };
 }
 

@@ -3,6 +3,7 @@
 import { del, get, post, put } from './api.js';
 import { publicStream } from './live.js';
 import { element, notificationItem, tweetArticle } from './render.js';
+import { ownLinks, profileControls } from './safety.js';
 import * as session from './session.js';
 import { catchUp, composeForm, prependTweet, removeTweet, tweetActions, tweetList } from './tweets.js';
 import { $, attempt, setUnread, setView, showAccount, state } from './ui.js';
@@ -14,7 +15,9 @@ export function renderHome() {
 
 export function renderPublic() {
   setView('Everyone', state.me ? composeForm() : intro(), tweetList('/tweets', 'Every tweet'));
-  state.viewStream = publicStream({ tweet: prependTweet, delete: removeTweet, onReconnect: () => catchUp('/tweets') });
+  // Signed in, the stream leaves out whom you block or mute, and who blocks you, as /tweets does.
+  state.viewStream = publicStream({ tweet: prependTweet, delete: removeTweet, onReconnect: () => catchUp('/tweets') },
+    Boolean(state.me));
 }
 
 function intro() {
@@ -32,7 +35,12 @@ export async function renderProfile(username) {
     ` · ${profile.following_count} following`);
   const card = element('section', { className: 'card profile', 'aria-label': 'Profile' },
     profile.full_name ? element('p', { className: 'full-name' }, profile.full_name) : null, counts);
-  if (state.me && state.me.id !== profile.id) card.append(followButton(profile, counts));
+  if (state.me && state.me.id !== profile.id) {
+    if (!profile.blocking) card.append(followButton(profile, counts));
+    card.append(profileControls(profile, state.rerender));
+  } else if (state.me) {
+    card.append(ownLinks());
+  }
   setView(`@${profile.username}`, card, tweetList(`/users/${encodeURIComponent(profile.username)}/tweets`,
     `Tweets by @${profile.username}`));
 }
