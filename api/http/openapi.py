@@ -14,6 +14,8 @@ UUID_PATTERN = "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-
 UUID = {"type": "string", "format": "uuid", "pattern": UUID_PATTERN}
 NULLABLE_UUID = {"type": ["string", "null"], "format": "uuid", "pattern": UUID_PATTERN}
 TIMESTAMP = {"type": "string", "format": "date-time"}
+# Null only when a concurrent request made the same block or mute a moment before.
+NULLABLE_TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
 NULLABLE_STRING = {"type": ["string", "null"]}
 USERNAME = {"type": "string", "pattern": "^[A-Za-z0-9_]{3,15}$"}
 # What api.http.validation.clean_text refuses: C0 and C1 controls and DEL; tweets allow tab and newline.
@@ -127,9 +129,9 @@ SCHEMAS = {
         {"type": "object", "required": ["all"], "additionalProperties": False,
          "properties": {"all": {"const": True}}}]},
     "Block": {"type": "object", "required": ["blocker_id", "blocked_id", "created_at"], "properties": {
-        "blocker_id": UUID, "blocked_id": UUID, "created_at": TIMESTAMP}},
+        "blocker_id": UUID, "blocked_id": UUID, "created_at": NULLABLE_TIMESTAMP}},
     "Mute": {"type": "object", "required": ["muter_id", "muted_id", "created_at"], "properties": {
-        "muter_id": UUID, "muted_id": UUID, "created_at": TIMESTAMP}},
+        "muter_id": UUID, "muted_id": UUID, "created_at": NULLABLE_TIMESTAMP}},
     "NewReport": {"type": "object", "required": ["username", "reason"], "additionalProperties": False,
                   "properties": {
                       "username": {**USERNAME, "description": "the user reported (else 422)"},

@@ -62,8 +62,9 @@ def make(relation: Relation, username: str) -> dict:
                                      {"user_id": identity.user_id, "other_id": other_id}).fetchone()
         except database_errors.ForeignKeyViolation:
             raise UnprocessableContent("create your profile first (PUT /me)") from None
+    # No row only when a concurrent request made it after this statement's snapshot (as for follows).
     return {relation.subject_field: identity.user_id, relation.object_field: other_id,
-            "created_at": row["created_at"]}
+            "created_at": row and row["created_at"]}
 
 
 def undo(relation: Relation, username: str):
