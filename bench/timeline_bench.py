@@ -13,6 +13,11 @@ Sets: 200,000 tweets by 5,000 authors, readers following 50 and 5,000 of them; 1
 10,000 authors, readers following 50 and 10,000. TIMELINE_BENCH_SCALE (default 1) divides the
 tweet counts for a quick run.
 
+With each set, what blocks and mutes cost (bench/guarded_readers.py): GET /timeline and GET /tweets
+for a reader who blocks 1,000 users and mutes 1,000 beside one who blocks nobody, and the p99
+ratio; at the end, the block of a user with 100,000 followers and tweets (its time, its locks, the
+longest concurrent write).
+
 Then the consumer's side: the time to drain a batch of 100 tweet.created events by ordinary
 authors, and with one of them by an author with 10,000 followers (the most that is fanned out) or
 100,000 (pulled, not fanned out), each the median of FAN_OUT_ROUNDS drains (`Worker.run(drain=True)`,
@@ -35,6 +40,7 @@ from psycopg.rows import dict_row
 from api.caller.database import SET_CALLER
 from api.http.pages import FIRST_PAGE_BEFORE, PageRequest
 from api.resources import home_timeline
+from bench import guarded_readers
 from bench.dataset import BULK_TWEETS, create_users, write_ahead
 from chirp import local_server
 from chirp.migrator import migrate
@@ -61,6 +67,8 @@ FANNED_OUT_FOLLOWERS = 10_000
 PULLED_FOLLOWERS = 100_000 // SCALE
 ORDINARY_TWEETS_PER_BATCH = 99
 FAN_OUT_ROUNDS = 5
+# The user blocked in guarded_readers.block_cost: this many followers and tweets.
+POPULAR_BLOCKED_FOLLOWERS = 100_000 // SCALE
 POPULAR = """
 with followed as (
   insert into public.follows (follower_id, followee_id)
@@ -197,6 +205,9 @@ def run(root: Path) -> None:
                   f"(goal <= 1.5), merge {merge_ratio:.2f}", flush=True)
             print(f"plan of the written-ahead page, {many:,} followees:\n  "
                   + "\n  ".join(plan(url, readers[many])), flush=True)
+            guarded = guarded_readers.load(url, readers[few], tweets, f"g{author_count}_")
+            guarded_readers.report(guarded_readers.measure(url, guarded, guarded_readers.ROUNDS), tweets)
+        guarded_readers.block_cost(url, POPULAR_BLOCKED_FOLLOWERS)
         for name, milliseconds in fan_out_costs(url).items():
             print(f"consumer batch of tweet.created, {name}: {milliseconds:.0f} ms (median of "
                   f"{FAN_OUT_ROUNDS})", flush=True)

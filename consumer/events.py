@@ -1,4 +1,4 @@
-"""The six event types the triggers enqueue, as frozen dataclasses, and their strict parsing."""
+"""The event types the triggers enqueue, as frozen dataclasses, and their strict parsing."""
 
 from __future__ import annotations
 
@@ -54,7 +54,42 @@ class FollowDeleted:
     followee_id: uuid.UUID
 
 
-Event = Union[TweetCreated, TweetDeleted, LikeCreated, LikeDeleted, FollowCreated, FollowDeleted]
+@dataclasses.dataclass(frozen=True)
+class BlockCreated:
+    blocker_id: uuid.UUID
+    blocked_id: uuid.UUID
+
+
+@dataclasses.dataclass(frozen=True)
+class BlockDeleted:
+    blocker_id: uuid.UUID
+    blocked_id: uuid.UUID
+
+
+@dataclasses.dataclass(frozen=True)
+class MuteCreated:
+    muter_id: uuid.UUID
+    muted_id: uuid.UUID
+
+
+@dataclasses.dataclass(frozen=True)
+class MuteDeleted:
+    muter_id: uuid.UUID
+    muted_id: uuid.UUID
+
+
+@dataclasses.dataclass(frozen=True)
+class UserSuspended:
+    user_id: uuid.UUID
+
+
+@dataclasses.dataclass(frozen=True)
+class UserReinstated:
+    user_id: uuid.UUID
+
+
+Event = Union[TweetCreated, TweetDeleted, LikeCreated, LikeDeleted, FollowCreated, FollowDeleted,
+              BlockCreated, BlockDeleted, MuteCreated, MuteDeleted, UserSuspended, UserReinstated]
 
 EVENT_TYPES: dict[str, type] = {
     "tweet.created": TweetCreated,
@@ -63,6 +98,12 @@ EVENT_TYPES: dict[str, type] = {
     "like.deleted": LikeDeleted,
     "follow.created": FollowCreated,
     "follow.deleted": FollowDeleted,
+    "block.created": BlockCreated,
+    "block.deleted": BlockDeleted,
+    "mute.created": MuteCreated,
+    "mute.deleted": MuteDeleted,
+    "user.suspended": UserSuspended,
+    "user.reinstated": UserReinstated,
 }
 
 # PostgreSQL writes 0 to 6 fraction digits; Python 3.10's fromisoformat wants 0, 3 or 6.

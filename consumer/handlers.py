@@ -19,7 +19,7 @@ from typing import Callable
 import psycopg
 
 from chirp.queries import QUERIES
-from consumer import events, home_timeline, text
+from consumer import events, home_timeline, safety, text
 
 
 @dataclasses.dataclass
@@ -36,8 +36,8 @@ class Effects:
     )
     like_deltas: dict[uuid.UUID, int] = dataclasses.field(default_factory=lambda: defaultdict(int))
     hashtags: list[tuple[uuid.UUID, datetime, str, int]] = dataclasses.field(default_factory=list)
-    # (kind, user id, tweet id, followee id) in the order of the events, for the live streams.
-    live: list[tuple[str, uuid.UUID, uuid.UUID | None, uuid.UUID | None]] = dataclasses.field(
+    # (kind, user id, tweet id, followee id, target id) in the order of the events, for the live streams.
+    live: list[tuple[str, uuid.UUID, uuid.UUID | None, uuid.UUID | None, uuid.UUID | None]] = dataclasses.field(
         default_factory=list
     )
 
@@ -51,7 +51,7 @@ class Effects:
         _execute(connection, "add_hashtag_counts", self.hashtags,
                  ("tweet_ids", "created_ats", "tags", "deltas"))
         _execute(connection, "insert_live_events", self.live,
-                 ("kinds", "user_ids", "tweet_ids", "followee_ids"))
+                 ("kinds", "user_ids", "tweet_ids", "followee_ids", "target_ids"))
         _execute(connection, "insert_mention_notifications", self.mentions,
                  ("tweet_ids", "actor_ids", "usernames"))
         _execute(connection, "insert_reply_notifications", self.replies,
@@ -76,7 +76,7 @@ def tweet_created(event: events.TweetCreated, effects: Effects) -> None:
     effects.profile_deltas[event.user_id][0] += 1
     for tag in text.hashtags(event.content):
         effects.hashtags.append((event.tweet_id, event.created_at, tag, 1))
-    effects.live.append(("tweet", event.user_id, event.tweet_id, None))
+    effects.live.append(("tweet", event.user_id, event.tweet_id, None, None))
 
 
 def tweet_deleted(event: events.TweetDeleted, effects: Effects) -> None:
@@ -84,7 +84,7 @@ def tweet_deleted(event: events.TweetDeleted, effects: Effects) -> None:
     effects.profile_deltas[event.user_id][0] -= 1
     for tag in text.hashtags(event.content):
         effects.hashtags.append((event.tweet_id, event.created_at, tag, -1))
-    effects.live.append(("delete", event.user_id, event.tweet_id, None))
+    effects.live.append(("delete", event.user_id, event.tweet_id, None, None))
 
 
 def like_created(event: events.LikeCreated, effects: Effects) -> None:
@@ -103,14 +103,19 @@ def follow_created(event: events.FollowCreated, effects: Effects) -> None:
     effects.follows.append((event.follower_id, event.followee_id))
     effects.profile_deltas[event.followee_id][1] += 1
     effects.profile_deltas[event.follower_id][2] += 1
-    effects.live.append(("follow", event.follower_id, None, event.followee_id))
+    effects.live.append(("follow", event.follower_id, None, event.followee_id, None))
 
 
 def follow_deleted(event: events.FollowDeleted, effects: Effects) -> None:
     """Take back the follow's counts on both profiles."""
     effects.profile_deltas[event.followee_id][1] -= 1
     effects.profile_deltas[event.follower_id][2] -= 1
-    effects.live.append(("unfollow", event.follower_id, None, event.followee_id))
+    effects.live.append(("unfollow", event.follower_id, None, event.followee_id, None))
+
+
+def safety_event(event: events.Event, effects: Effects) -> None:
+    """A block, a mute or a suspension, made or undone: the live streams must apply it."""
+    effects.live.append(safety.live_event(event))
 
 
 HANDLERS: dict[type, Callable[[events.Event, Effects], None]] = {
@@ -120,6 +125,7 @@ HANDLERS: dict[type, Callable[[events.Event, Effects], None]] = {
     events.LikeDeleted: like_deleted,
     events.FollowCreated: follow_created,
     events.FollowDeleted: follow_deleted,
+    **{event_type: safety_event for event_type in safety.SAFETY_EVENTS},
 }
 
 

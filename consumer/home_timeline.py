@@ -18,13 +18,14 @@ from consumer import events
 
 
 def write(connection: psycopg.Connection, batch: list[events.Event]) -> None:
-    """Pull newly popular authors, fan out and backfill, take out what is gone, then trim."""
+    """Pull newly popular authors, fan out and backfill, take out what is gone or hidden, then trim."""
     created = [event for event in batch if isinstance(event, events.TweetCreated)]
     deleted = [event.tweet_id for event in batch if isinstance(event, events.TweetDeleted)]
     follows = [(event.follower_id, event.followee_id)
                for event in batch if isinstance(event, events.FollowCreated)]
     unfollows = [(event.follower_id, event.followee_id)
                  for event in batch if isinstance(event, events.FollowDeleted)]
+    hidden, unmuted = _safety_pairs(batch)
     if follows:
         # The counters do not hold this batch's follows yet: the statement adds them.
         gained = Counter(followee for _, followee in follows)
@@ -32,17 +33,34 @@ def write(connection: psycopg.Connection, batch: list[events.Event]) -> None:
             "user_ids": sorted(gained), "gains": [gained[user_id] for user_id in sorted(gained)]})
     if created:
         connection.execute(QUERIES["fan_out_tweets"], {"tweet_ids": [event.tweet_id for event in created]})
-    if follows:
-        connection.execute(QUERIES["backfill_follows"], _pairs(follows))
+    if follows or unmuted:
+        # An unmute brings back the muted user's newest tweets, as a new follow would.
+        connection.execute(QUERIES["backfill_follows"], _pairs(follows + unmuted))
     if deleted:
         connection.execute(QUERIES["remove_deleted_tweets"], {"tweet_ids": deleted})
     if unfollows:
         connection.execute(QUERIES["remove_unfollowed"], _pairs(unfollows))
-    if created or follows:
+    if hidden:
+        connection.execute(QUERIES["remove_blocked_and_muted"], _pairs(hidden))
+    if created or follows or unmuted:
         connection.execute(QUERIES["trim_timelines"], {
             "author_ids": sorted({event.user_id for event in created}),
-            "follower_ids": sorted({follower for follower, _ in follows}),
+            "follower_ids": sorted({follower for follower, _ in follows + unmuted}),
         })
+
+
+def _safety_pairs(batch: list[events.Event]) -> tuple[list[tuple[uuid.UUID, uuid.UUID]], list[tuple[uuid.UUID, uuid.UUID]]]:
+    """(reader, author) pairs whose entries a block or a mute takes out (a block: both ways), and
+    (muter, muted) pairs an unmute may bring back."""
+    hidden, unmuted = [], []
+    for event in batch:
+        if isinstance(event, events.BlockCreated):
+            hidden += [(event.blocker_id, event.blocked_id), (event.blocked_id, event.blocker_id)]
+        elif isinstance(event, events.MuteCreated):
+            hidden.append((event.muter_id, event.muted_id))
+        elif isinstance(event, events.MuteDeleted):
+            unmuted.append((event.muter_id, event.muted_id))
+    return hidden, unmuted
 
 
 def _pairs(pairs: list[tuple[uuid.UUID, uuid.UUID]]) -> dict[str, list[uuid.UUID]]:

@@ -18,7 +18,7 @@ LAYERS = (
     ("consumer", "api.http"),
     ("api.caller",),
     ("api.limits",),
-    ("api.resources",),
+    ("api.resources", "api.safety"),
     ("api.live",),
     ("api.sign_in",),
     ("api.client",),

@@ -116,6 +116,20 @@ def write_limit_refusal(error: Exception) -> TooManyRequests | None:
     return TooManyRequests(error.diag.message_primary, headers)
 
 
+# Refusals the database explains itself, in PostgREST's convention (SQLSTATE PTxyz is HTTP xyz): a
+# follow, like, repost, reply or quote across a block and any write of a suspended user (PT403), a
+# report naming a tweet that is not the reported user's (PT422). The message says why.
+DATABASE_STATUS_REFUSALS = {"PT403": Forbidden, "PT404": NotFound, "PT422": UnprocessableContent}
+
+
+def database_status_refusal(error: Exception) -> ApiError | None:
+    """The API error for a database refusal raised with a PTxyz SQLSTATE and its message; else None."""
+    if not isinstance(error, psycopg.Error):
+        return None
+    refusal = DATABASE_STATUS_REFUSALS.get(error.sqlstate or "")
+    return None if refusal is None else refusal(error.diag.message_primary)
+
+
 class ServiceUnavailable(ApiError):
     """The database cannot be reached, or no connection is free, within the pool's bounded wait."""
 
@@ -209,12 +223,9 @@ def unavailable_refusal(error: Exception) -> ServiceUnavailable | None:
 
 def render_unexpected(error: Exception) -> flask.Response:
     """Unreachable database: 503; database refusals: 4xx; anything else is logged and answers 500."""
-    limited = write_limit_refusal(error)
-    if limited is not None:
-        return render_api_error(limited)
-    unavailable = unavailable_refusal(error)
-    if unavailable is not None:
-        return render_api_error(unavailable)
+    refusal = write_limit_refusal(error) or database_status_refusal(error) or unavailable_refusal(error)
+    if refusal is not None:
+        return render_api_error(refusal)
     for database_error, api_error, detail in DATABASE_REFUSALS:
         if isinstance(error, database_error):
             logger.warning("unmapped database refusal", extra={"error": str(error)})

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from api.http.characters import INVISIBLE_RANGES, schema_bracket_body
 from api.http.pages import CURSOR_PATTERN, MAX_CURSOR_CHARACTERS, MAX_PAGE_SIZE
-from api.http.validation import AVATAR_URL_MAX_CHARACTERS, FULL_NAME_MAX_CHARACTERS, TWEET_MAX_CHARACTERS
+from api.http.validation import (
+    AVATAR_URL_MAX_CHARACTERS,
+    FULL_NAME_MAX_CHARACTERS,
+    REPORT_REASON_MAX_CHARACTERS,
+    TWEET_MAX_CHARACTERS,
+)
 
 UUID_PATTERN = "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
 UUID = {"type": "string", "format": "uuid", "pattern": UUID_PATTERN}
 NULLABLE_UUID = {"type": ["string", "null"], "format": "uuid", "pattern": UUID_PATTERN}
 TIMESTAMP = {"type": "string", "format": "date-time"}
+# Null only when a concurrent request made the same block or mute a moment before.
+NULLABLE_TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
 NULLABLE_STRING = {"type": ["string", "null"]}
 USERNAME = {"type": "string", "pattern": "^[A-Za-z0-9_]{3,15}$"}
 # What api.http.validation.clean_text refuses: C0 and C1 controls and DEL; tweets allow tab and newline.
@@ -84,6 +91,7 @@ BAD_PAGE = {"400": problem("Bad limit or cursor")}
 NOT_FOUND = {"404": problem("Not found")}
 NO_PROFILE = {"422": problem("Create your profile first (PUT /me)")}
 
+STREAM_TICKET = {"name": "ticket", "in": "query", "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{20,100}$"}}
 LAST_EVENT_ID = {"name": "Last-Event-ID", "in": "header", "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"}}
 EVENT_STREAM = {"description": "Server-Sent Events: `id:`, `event:`, one line of JSON `data:`; comments keep it open",
                 "content": {"text/event-stream": {"schema": {"type": "string"}}}}
@@ -105,7 +113,9 @@ SCHEMAS = {
         "id": UUID, "username": {"type": "string"}, "full_name": NULLABLE_STRING,
         "avatar_url": NULLABLE_STRING, "created_at": TIMESTAMP, "updated_at": TIMESTAMP,
         "tweet_count": {"type": "integer"}, "follower_count": {"type": "integer"},
-        "following_count": {"type": "integer"}}},
+        "following_count": {"type": "integer"},
+        "blocking": {"type": "boolean", "description": "whether you block this user (false when anonymous)"},
+        "muting": {"type": "boolean", "description": "whether you mute this user (false when anonymous)"}}},
     "ProfileUpdate": {"type": "object", "required": ["username"], "additionalProperties": False, "properties": {
         "username": USERNAME,
         "full_name": {"type": ["string", "null"], "maxLength": FULL_NAME_MAX_CHARACTERS, "pattern": ONE_LINE_TEXT},
@@ -120,6 +130,18 @@ SCHEMAS = {
          "properties": {"ids": {"type": "array", "maxItems": 1000, "items": UUID}}},
         {"type": "object", "required": ["all"], "additionalProperties": False,
          "properties": {"all": {"const": True}}}]},
+    "Block": {"type": "object", "required": ["blocker_id", "blocked_id", "created_at"], "properties": {
+        "blocker_id": UUID, "blocked_id": UUID, "created_at": NULLABLE_TIMESTAMP}},
+    "Mute": {"type": "object", "required": ["muter_id", "muted_id", "created_at"], "properties": {
+        "muter_id": UUID, "muted_id": UUID, "created_at": NULLABLE_TIMESTAMP}},
+    "NewReport": {"type": "object", "required": ["username", "reason"], "additionalProperties": False,
+                  "properties": {
+                      "username": {**USERNAME, "description": "the user reported (else 422)"},
+                      "tweet_id": {**NULLABLE_UUID, "description": "one of their tweets, if it is about one (else 422)"},
+                      "reason": {"type": "string", "minLength": 1, "maxLength": REPORT_REASON_MAX_CHARACTERS,
+                                 "pattern": TWEET_TEXT}}},
+    "Report": {"type": "object", "required": ["id", "created_at"], "properties": {
+        "id": UUID, "created_at": TIMESTAMP}},
     "StreamTicket": {"type": "object", "required": ["ticket", "expires_in"], "properties": {
         "ticket": {"type": "string"}, "expires_in": {"type": "integer"}}},
     "Trends": {"type": "object", "properties": {"data": {"type": "array", "items": {
@@ -162,6 +184,28 @@ PATHS = {
             "422": problem("Following yourself, or no profile yet (PUT /me)")}, user=True, parameters=[USER]),
         "delete": operation("Unfollow (idempotent)", {"204": ok("Not following"), **NOT_FOUND}, user=True,
                             parameters=[USER])},
+    "/users/{username}/block": {
+        "post": operation("Block (idempotent): both follows end, neither sees the other's tweets", {
+            "200": ok("Blocking", reference("Block")), **NOT_FOUND,
+            "422": problem("Blocking yourself, or no profile yet (PUT /me)")}, user=True, parameters=[USER]),
+        "delete": operation("Unblock (idempotent)", {"204": ok("Not blocking"), **NOT_FOUND}, user=True,
+                            parameters=[USER])},
+    "/users/{username}/mute": {
+        "post": operation("Mute (idempotent): their tweets and notifications no longer reach you", {
+            "200": ok("Muting", reference("Mute")), **NOT_FOUND,
+            "422": problem("Muting yourself, or no profile yet (PUT /me)")}, user=True, parameters=[USER]),
+        "delete": operation("Unmute (idempotent)", {"204": ok("Not muting"), **NOT_FOUND}, user=True,
+                            parameters=[USER])},
+    "/me/blocks": {"get": operation("The profiles you block, newest block first",
+                                    {"200": ok("A page", page_of("Profile")), **BAD_PAGE}, user=True,
+                                    parameters=PAGE_PARAMETERS)},
+    "/me/mutes": {"get": operation("The profiles you mute, newest mute first",
+                                   {"200": ok("A page", page_of("Profile")), **BAD_PAGE}, user=True,
+                                   parameters=PAGE_PARAMETERS)},
+    "/reports": {"post": operation("Report a user or one of their tweets to the operators", {
+        "201": ok("Filed", reference("Report")),
+        "422": problem("Invalid fields: an unknown user, a tweet not theirs, yourself, no profile yet")},
+        user=True, body=reference("NewReport"))},
     "/me": {
         "get": operation("Your profile", {"200": ok("The profile", reference("Profile")), **NOT_FOUND}, user=True),
         "put": operation("Create or replace your profile", {"200": ok("The profile", reference("Profile")),
@@ -180,11 +224,13 @@ PATHS = {
     "/stream": {"get": {**operation(
         "Your live updates: notification, tweet and delete events",
         {"200": EVENT_STREAM, "400": problem("Malformed Last-Event-ID")}, user=True,
-        parameters=[{"name": "ticket", "in": "query", "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{20,100}$"}},
-                    LAST_EVENT_ID])}},
+        parameters=[STREAM_TICKET, LAST_EVENT_ID])}},
     "/stream/public": {"get": operation(
-        "Every new tweet, live: tweet and delete events",
-        {"200": EVENT_STREAM, "400": problem("Malformed Last-Event-ID")}, parameters=[LAST_EVENT_ID])},
+        "Every new tweet, live: tweet and delete events; signed in (bearer or ticket), none of users "
+        "you block, who block you, or you mute",
+        {"200": EVENT_STREAM, "400": problem("Malformed Last-Event-ID"),
+         "401": problem("Invalid token or ticket"), "403": problem("A suspended account")},
+        parameters=[STREAM_TICKET, LAST_EVENT_ID])},
     "/healthz": {"get": {"summary": "Liveness", "responses": {"200": ok("Running")}}},
     "/readyz": {"get": {"summary": "Readiness", "responses": {"200": ok("Database answers"),
                                                               "503": problem("Database unavailable, or the process too busy")}}},

@@ -22,7 +22,8 @@ READ_BATCH_ROWS = 1000
 
 @dataclasses.dataclass(frozen=True)
 class LiveEvent:
-    """A committed change; `frame` is the SSE frame sent for it (None for follows, never sent)."""
+    """A committed change; `frame` is the SSE frame sent for it (None for follows, blocks, mutes and
+    suspensions, which are never sent: they change what streams carry)."""
 
     id: int
     kind: str
@@ -30,6 +31,9 @@ class LiveEvent:
     tweet_id: uuid.UUID | None = None
     followee_id: uuid.UUID | None = None
     frame: bytes | None = None
+    # Whom a block or mute is of; a notification's actor (a stream hides those its reader may not see).
+    target_id: uuid.UUID | None = None
+    actor_id: uuid.UUID | None = None
 
 
 
@@ -50,15 +54,17 @@ def _render(connection: psycopg.Connection, rows: list[dict]) -> Iterator[LiveEv
     notifications = _by_id(connection, "notifications_by_ids",
                            [row["notification_id"] for row in rows if row["kind"] == "notification"])
     for row in rows:
-        data = None
+        data = actor_id = None
         if row["kind"] == "tweet" and row["tweet_id"] in tweets:
             data = representations.tweet(tweets[row["tweet_id"]])
         elif row["kind"] == "notification" and row["notification_id"] in notifications:
             data = representations.notification(notifications[row["notification_id"]])
+            actor_id = data["actor"]["id"]
         elif row["kind"] == "delete":
             data = {"tweet_id": row["tweet_id"]}
         frame = None if data is None else frame_bytes(row["id"], row["kind"], data)
-        yield LiveEvent(row["id"], row["kind"], row["user_id"], row["tweet_id"], row["followee_id"], frame)
+        yield LiveEvent(row["id"], row["kind"], row["user_id"], row["tweet_id"], row["followee_id"], frame,
+                        row["target_id"], actor_id)
 
 
 def _by_id(connection: psycopg.Connection, query_name: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict]:

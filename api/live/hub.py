@@ -29,6 +29,7 @@ from api.live import garbage_collection as garbage
 from api.live.events import LiveEvent, read_events
 from api.live.leases import Leases
 from api.live.revocation import CHECK_SECONDS, Revocation
+from api.live.visibility import RELATION_KINDS, SUSPENSION_KINDS, Visibility
 from chirp import connections
 from chirp.queries import QUERIES
 from chirp.settings import Settings
@@ -58,12 +59,17 @@ class Stream:
     """One open stream: its reader, what it may be sent, and the buffer its frames wait in."""
 
     def __init__(self, user_id: uuid.UUID | None, followees: Iterable[uuid.UUID] = (), sock=None,
-                 session_id: uuid.UUID | None = None, lease_id: uuid.UUID | None = None):
+                 session_id: uuid.UUID | None = None, lease_id: uuid.UUID | None = None,
+                 reader_id: uuid.UUID | None = None):
         """A user's stream (`user_id`, with their token's session and the stream's lease), or the
-        public one (None); `sock` is shut if it is dropped."""
+        public one (None) read anonymously or by `reader_id`, whose blocks and mutes it then
+        honours; `sock` is shut if it is dropped."""
         self.user_id = user_id
         self.session_id = session_id
         self.lease_id = lease_id
+        self.reader_id = user_id if user_id is not None else reader_id
+        # Who the reader may not see; the hub shares its suspended users with it once registered.
+        self.visibility = Visibility(self.reader_id, set())
         self.followees = set(followees)
         self.buffer: queue.Queue = queue.Queue(STREAM_BUFFER_FRAMES)
         self.shown: collections.OrderedDict[uuid.UUID, None] = collections.OrderedDict()
@@ -80,6 +86,8 @@ class Stream:
     def wants(self, event: LiveEvent) -> bool:
         """Whether this stream's reader may and should see `event`: the one rule, live and on replay."""
         if event.frame is None:
+            return False
+        if self.visibility.hides(event.user_id if event.kind == "tweet" else event.actor_id):
             return False
         if self.user_id is None:
             return event.kind in ("tweet", "delete")
@@ -148,6 +156,9 @@ class Hub:
         self.public: set[Stream] = set()
         self.by_user: dict[uuid.UUID, set[Stream]] = collections.defaultdict(set)
         self.by_author: dict[uuid.UUID, set[Stream]] = collections.defaultdict(set)
+        # Streams by whose blocks and mutes they honour; the users no stream may show (all streams').
+        self.by_reader: dict[uuid.UUID, set[Stream]] = collections.defaultdict(set)
+        self.suspended: set[uuid.UUID] = set()
         self.garbage: garbage.StreamGarbage | None = None
         self.leases = Leases()
         self.revocation = Revocation()
@@ -164,6 +175,9 @@ class Hub:
                 self.by_user[stream.user_id].add(stream)
                 for author in stream.authors():
                     self.by_author[author].add(stream)
+            if stream.reader_id is not None:
+                self.by_reader[stream.reader_id].add(stream)
+            stream.visibility.suspended = self.suspended
             stream.registered = True
         STREAMS_OPEN.inc()
         self.garbage.stream_opened()
@@ -180,7 +194,14 @@ class Hub:
                 _discard(self.by_user, stream.user_id, stream)
                 for author in stream.authors():
                     _discard(self.by_author, author, stream)
+            if stream.reader_id is not None:
+                _discard(self.by_reader, stream.reader_id, stream)
         STREAMS_OPEN.dec()
+
+    def add_relations(self, stream: Stream, blocking, blocked_by, muting) -> None:
+        """Give a registered stream its reader's blocks and mutes, as the database has them."""
+        with self.lock:
+            stream.visibility.add(blocking, blocked_by, muting)
 
     def shutdown(self) -> None:
         """End every open stream (the worker is stopping) and the listener."""
@@ -218,6 +239,10 @@ class Hub:
         connection.execute(QUERIES["listen_live_events"])
         if self.last_id is None:
             self.last_id = connection.execute(QUERIES["newest_live_event_id"]).fetchone()["id"]
+            # Read after the id: a suspension committed meanwhile comes as an event too.
+            suspended = {row["id"] for row in connection.execute(QUERIES["suspended_user_ids"])}
+            with self.lock:
+                self.suspended.update(suspended)
         self.ready.set()
         poll_seconds = LISTEN_POLL_SECONDS if self.settings.prepared_statements else POOLER_POLL_SECONDS
         while not self.closing.is_set():
@@ -250,6 +275,12 @@ class Hub:
         if event.kind in ("follow", "unfollow"):
             self._refollow(event)
             return
+        if event.kind in RELATION_KINDS:
+            self._relate(event)
+            return
+        if event.kind in SUSPENSION_KINDS:
+            self._suspend(event)
+            return
         with self.lock:
             if event.kind == "notification":
                 candidates = set(self.by_user.get(event.user_id, ()))
@@ -273,6 +304,27 @@ class Hub:
                 elif event.followee_id != stream.user_id:
                     stream.followees.discard(event.followee_id)
                     _discard(self.by_author, event.followee_id, stream)
+
+    def _relate(self, event: LiveEvent) -> None:
+        """A block or mute, made or undone, applies at once to the streams of both users concerned."""
+        with self.lock:
+            for reader in (event.user_id, event.target_id):
+                for stream in self.by_reader.get(reader, ()):
+                    stream.visibility.apply(event)
+
+    def _suspend(self, event: LiveEvent) -> None:
+        """A suspended user's tweets leave every stream and their own streams end; reinstated, back."""
+        with self.lock:
+            if event.kind == "reinstate":
+                self.suspended.discard(event.user_id)
+                return
+            self.suspended.add(event.user_id)
+            ended = set(self.by_reader.get(event.user_id, ()))
+        for stream in ended:
+            stream.end()
+        if ended:
+            logger.info("ended the streams of a suspended user", extra={"user_id": str(event.user_id),
+                                                                          "streams": len(ended)})
 
 
 def _discard(index: dict[uuid.UUID, set[Stream]], key: uuid.UUID, stream: Stream) -> None:

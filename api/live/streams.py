@@ -25,8 +25,8 @@ import psycopg
 import psycopg_pool
 
 from api.caller.database import Database, get_database
-from api.caller.tokens import LEEWAY_SECONDS, require_user
-from api.http.errors import ApiError, BadRequest, ServiceUnavailable, TooManyRequests, Unauthorized
+from api.caller.tokens import LEEWAY_SECONDS, current_identity, require_user
+from api.http.errors import ApiError, BadRequest, Forbidden, ServiceUnavailable, TooManyRequests, Unauthorized
 from api.live import hub as live
 from api.live.events import LiveEvent, read_events
 from api.live.leases import LEASE_SECONDS, MAX_STREAMS_PER_USER
@@ -47,6 +47,7 @@ STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 # megabytes for a client that stops reading, before our own buffer (live.STREAM_BUFFER_FRAMES) fills
 # and drops it; bounded, thousands of streams cannot hold much kernel memory between them.
 STREAM_SEND_BUFFER_BYTES = 64 * 1024
+SUSPENDED = "your account is suspended: no live updates"
 
 
 @blueprint.post("/stream/tickets")
@@ -55,6 +56,8 @@ def issue_ticket():
     identity = require_user()
     ticket = secrets.token_urlsafe(32)
     with get_database().owner_transaction() as connection:
+        if connection.execute(QUERIES["stream_reader"], {"user_id": identity.user_id}).fetchone()["suspended"]:
+            raise Forbidden(SUSPENDED)
         connection.execute(QUERIES["issue_stream_ticket"], {
             "ticket_hash": _ticket_hash(ticket),
             "user_id": identity.user_id,
@@ -104,9 +107,13 @@ def _counted_start(hub: live.Hub, user_id: uuid.UUID) -> tuple[uuid.UUID, list[u
 
 @blueprint.get("/stream/public")
 def public_stream():
-    """Every new tweet and deletion, live; anyone may listen."""
-    stream = live.Stream(None, sock=_client_socket())
-    return _respond(stream, _last_event_id(), None)
+    """Every new tweet and deletion, live; anyone may listen. A signed-in reader (a bearer token, or
+    `?ticket=`) is spared the tweets of users they block, who block them, or whom they mute."""
+    reader_id, expires_at = None, None
+    if flask.request.args.get("ticket") is not None or current_identity().is_user:
+        reader_id, expires_at = _stream_caller()
+    stream = live.Stream(None, sock=_client_socket(), reader_id=reader_id)
+    return _respond(stream, _last_event_id(), None if expires_at is None else expires_at + LEEWAY_SECONDS)
 
 
 def _stream_caller() -> tuple[uuid.UUID, uuid.UUID | None, float]:
@@ -144,11 +151,31 @@ def _respond(stream: live.Stream, resume_after: int | None, ends_at: float | Non
     hub = live.of(flask.current_app)
     if not hub.open(stream):
         raise ServiceUnavailable("live updates are not available right now")
-    replay = _replay(stream, resume_after) if resume_after is not None else []
+    try:
+        if stream.reader_id is not None:
+            _read_relations(hub, stream)
+        replay = _replay(stream, resume_after) if resume_after is not None else []
+    except BaseException:
+        hub.close(stream)
+        raise
     # The frames are sent after the request's context has ended: they get what they need now.
     frames = _frames(hub, get_database(), stream, replay, ends_at)
     return flask.Response(frames, mimetype="text/event-stream",
                           headers=STREAM_HEADERS)
+
+
+def _read_relations(hub: live.Hub, stream: live.Stream) -> None:
+    """Give a registered stream its reader's blocks and mutes; 403 for a suspended reader.
+
+    Read after registering, so that no block made meanwhile is missed: one committed before this
+    read is in it, one after reaches the registered stream as a live event. Frames offered before
+    the read completes are checked again when they are sent.
+    """
+    with get_database().owner_transaction() as connection:
+        reader = connection.execute(QUERIES["stream_reader"], {"user_id": stream.reader_id}).fetchone()
+    if reader["suspended"]:
+        raise Forbidden(SUSPENDED)
+    hub.add_relations(stream, reader["blocking"], reader["blocked_by"], reader["muting"])
 
 
 def _replay(stream: live.Stream, after_id: int) -> list[LiveEvent]:
@@ -177,7 +204,8 @@ def _frames(hub: live.Hub, database: Database, stream: live.Stream, replay: list
                 continue
             if event is live.CLOSE or stream.dropped:
                 return
-            if event.id > stream.last_id:
+            # Checked again: a block or mute may have come since the frame was offered.
+            if event.id > stream.last_id and stream.wants(event):
                 stream.sent(event)
                 yield event.frame
     finally:

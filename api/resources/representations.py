@@ -38,6 +38,9 @@ def profile(row: dict) -> dict:
         "tweet_count": row["tweet_count"],
         "follower_count": row["follower_count"],
         "following_count": row["following_count"],
+        # The caller's own blocks and mutes (false for an anonymous caller).
+        "blocking": row["blocking"],
+        "muting": row["muting"],
     }
 
 

@@ -74,7 +74,11 @@ export function userStream(handlers) {
   }, handlers);
 }
 
-// Every new tweet, for anyone.
-export function publicStream(handlers) {
-  return new Stream(async () => new EventSource('/stream/public'), handlers);
+// Every new tweet, for anyone; with a ticket (`signedIn`), none of those the user may not see.
+export function publicStream(handlers, signedIn = false) {
+  return new Stream(async () => {
+    if (!signedIn) return new EventSource('/stream/public');
+    const { ticket } = await post('/stream/tickets');
+    return new EventSource(`/stream/public?ticket=${encodeURIComponent(ticket)}`);
+  }, handlers);
 }

@@ -85,6 +85,8 @@ function tweetFooter(tweet, actions) {
   if (actions.me && actions.me.id === tweet.user_id) {
     footer.append(element('button', { type: 'button', className: 'link danger', 'aria-label': 'Delete your tweet',
       onclick: () => actions.onDelete(tweet) }, 'Delete'));
+  } else if (actions.me && actions.safety) {
+    footer.append(actions.safety(tweet)); // mute, block, report (safety.js)
   }
   return footer;
 }

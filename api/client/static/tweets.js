@@ -14,6 +14,7 @@ export function tweetActions() {
     onReply: startReply,
     onLike: toggleLike,
     onDelete: deleteTweet,
+    safety: tweetMenu,
   };
 }
 

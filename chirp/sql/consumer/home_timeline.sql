@@ -5,7 +5,8 @@
 -- key order (two consumers wait for one another instead of deadlocking), conflicts do nothing.
 
 -- fan_out_tweets --
--- Copy each new tweet that still exists into the timelines of its author's followers, unless the author is pulled.
+-- Copy each new tweet that still exists into the timelines of its author's followers who do not mute them, unless the author is pulled.
+-- (No follow crosses a block: a block ends them, and a follow across one is refused.)
 insert into public.home_timeline (user_id, created_at, tweet_id, author_id)
 select follow.follower_id, tweet.created_at, tweet.id, tweet.user_id
 from unnest(%(tweet_ids)b::uuid[]) as created(tweet_id)
@@ -14,6 +15,9 @@ join public.follows as follow on follow.followee_id = tweet.user_id
 where not exists (
   select from public.timeline_pulled_authors as pulled where pulled.author_id = tweet.user_id
 )
+  and not exists (
+    select from public.mutes where mutes.muter_id = follow.follower_id and mutes.muted_id = tweet.user_id
+  )
 order by follow.follower_id, tweet.created_at, tweet.id
 on conflict do nothing;
 
@@ -24,8 +28,8 @@ where entry.tweet_id = any(%(tweet_ids)b::uuid[])
   and not exists (select from public.tweets where tweets.id = entry.tweet_id);
 
 -- backfill_follows --
--- Copy the newest backfill_entries tweets of each still-followed, non-pulled followee into the
--- follower's timeline; where the followee has older tweets, the follower's timeline is complete only
+-- Copy the newest backfill_entries tweets of each still-followed, non-pulled, unmuted followee into
+-- the follower's timeline (after a follow, or an unmute); where the followee has older tweets, the follower's timeline is complete only
 -- from the oldest one copied: raise the horizon there (it only ever rises, so order does not matter).
 with settings as (
   select backfill_entries from public.home_timeline_settings
@@ -38,6 +42,9 @@ followed as (
   where not exists (
     select from public.timeline_pulled_authors as pulled where pulled.author_id = pair.followee_id
   )
+    and not exists (
+      select from public.mutes where mutes.muter_id = pair.follower_id and mutes.muted_id = pair.followee_id
+    )
 ),
 recent as (
   select followed.follower_id, tweet.id, tweet.created_at, tweet.user_id,
@@ -81,6 +88,20 @@ where entry.user_id = pair.follower_id
   and not exists (
     select from public.follows
     where follows.follower_id = pair.follower_id and follows.followee_id = pair.followee_id
+  );
+
+-- remove_blocked_and_muted --
+-- Take an author's entries out of a reader's timeline while a block (either way) or the reader's mute stands between them.
+delete from public.home_timeline as entry
+using unnest(%(follower_ids)b::uuid[], %(followee_ids)b::uuid[]) as pair(follower_id, followee_id)
+where entry.user_id = pair.follower_id
+  and entry.author_id = pair.followee_id
+  and (
+    exists (select from public.blocks
+            where (blocks.blocker_id = pair.follower_id and blocks.blocked_id = pair.followee_id)
+               or (blocks.blocker_id = pair.followee_id and blocks.blocked_id = pair.follower_id))
+    or exists (select from public.mutes
+               where mutes.muter_id = pair.follower_id and mutes.muted_id = pair.followee_id)
   );
 
 -- pull_popular_authors --

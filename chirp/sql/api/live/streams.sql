@@ -11,7 +11,7 @@ select coalesce(max(id), 0) as id from public.live_events;
 
 -- live_events_after --
 -- Live events after an id, oldest first (ids are in commit order), a bounded number at a time.
-select id, kind, user_id, tweet_id, notification_id, followee_id
+select id, kind, user_id, tweet_id, notification_id, followee_id, target_id
 from public.live_events
 where id > %(after_id)s
 order by id
@@ -28,6 +28,17 @@ where n.id = any(%(ids)s::uuid[]);
 -- followee_ids --
 -- Everyone a user follows: whose tweets their stream carries.
 select followee_id from public.follows where follower_id = %(user_id)s;
+
+-- stream_reader --
+-- Whether a stream's reader is suspended, and whom they block, are blocked by and mute: whose tweets and notifications their streams leave out.
+select exists (select from public.profiles where id = %(user_id)s and suspended_at is not null) as suspended,
+       array(select blocked_id from public.blocks where blocker_id = %(user_id)s) as blocking,
+       array(select blocker_id from public.blocks where blocked_id = %(user_id)s) as blocked_by,
+       array(select muted_id from public.mutes where muter_id = %(user_id)s) as muting;
+
+-- suspended_user_ids --
+-- Every suspended user: no stream carries their tweets (the hub reads them when it starts listening).
+select id from public.profiles where suspended_at is not null;
 
 -- issue_stream_ticket --
 -- Store a new ticket's hash for 30 seconds, and forget a bounded number of expired ones.

@@ -35,9 +35,10 @@ order by created_at desc, id desc
 limit %(limit)s;
 
 -- user_tweets_page --
--- One user's tweets, newest first: one range of tweets_user_id_created_at_idx.
+-- One user's tweets, newest first: one range of tweets_user_id_created_at_idx; none at once (no scan) when the caller may not see them.
 select * from public.tweet_cards
-where user_id = %(user_id)s and (created_at, id) < (%(before_created_at)s, %(before_id)s)
+where user_id = %(user_id)s and not public.author_hidden(%(user_id)s)
+  and (created_at, id) < (%(before_created_at)s, %(before_id)s)
 order by created_at desc, id desc
 limit %(limit)s;
 

@@ -2,11 +2,13 @@
 
 -- profile --
 -- A profile with its counters, by `user_id` or by `username` ignoring case (the other one null):
--- the primary key or profiles_username_unique.
+-- the primary key or profiles_username_unique; and whether the caller blocks or mutes that user.
 select p.id, p.username, p.full_name, p.avatar_url, p.created_at, p.updated_at,
        coalesce(c.tweet_count, 0) as tweet_count,
        coalesce(c.follower_count, 0) as follower_count,
-       coalesce(c.following_count, 0) as following_count
+       coalesce(c.following_count, 0) as following_count,
+       public.caller_blocks(p.id) as blocking,
+       public.caller_mutes(p.id) as muting
 from public.profiles as p
 left join public.profile_counters as c on c.user_id = p.id
 where p.id = %(user_id)s or lower(p.username) = lower(%(username)s);
