@@ -45,14 +45,23 @@ ALLOWED_RELATIONS = {
         # Your own home timeline, written ahead by the consumer.
         "public.home_timeline": {"select"},
         "public.home_timeline_horizons": {"select"},
+        # Blocks and mutes: made, read and undone only as their owner (RLS); reports: made, never read.
+        "public.blocks": {"select", "insert(blocked_id,blocker_id)", "delete"},
+        "public.mutes": {"select", "insert(muted_id,muter_id)", "delete"},
+        "public.reports": {"insert(id,reason,reported_id,reporter_id,tweet_id)"},
     },
 }
 
 # Supabase's helpers, which RLS policies call, and the narrow functions the API calls as the caller.
 SUPABASE_HELPERS = {"auth.uid()", "auth.role()", "auth.jwt()"}
+# What the tweets and notifications policies call as the reader (blocks, mutes, suspension).
+VISIBILITY_HELPERS = {"public.author_hidden(author uuid)", "public.caller_blocks(other uuid)",
+                      "public.caller_mutes(other uuid)"}
 ALLOWED_FUNCTIONS = {
-    "anon": SUPABASE_HELPERS,
-    "authenticated": SUPABASE_HELPERS | {
+    "anon": SUPABASE_HELPERS | VISIBILITY_HELPERS,
+    "authenticated": SUPABASE_HELPERS | VISIBILITY_HELPERS | {
+        # Who blocks the caller (and only the caller): the tweets policy must hide them.
+        "public.blockers_of_caller()",
         "public.claim_idempotency_key(key text)",
         "public.remember_idempotent_tweet(key text, tweet_id uuid)",
         "public.idempotent_tweet(key text)",
