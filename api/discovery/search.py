@@ -14,7 +14,6 @@ from chirp.queries import QUERIES
 
 blueprint = flask.Blueprint("search", __name__)
 
-QUERY_MAX_CHARACTERS = 256
 # Ranks of a profile match: username prefix, full name prefix, contained elsewhere.
 RANKS = range(3)
 FIRST_USERS_POSITION = (0, uuid.UUID(int=0))
@@ -29,8 +28,8 @@ def search_query() -> str:
         q = validation.clean_text(raw, "q")
     except UnprocessableContent as refusal:
         raise BadRequest(refusal.detail) from None
-    if not 1 <= len(q) <= QUERY_MAX_CHARACTERS:
-        raise BadRequest(f"q must be 1 to {QUERY_MAX_CHARACTERS} characters after trimming")
+    if not 1 <= len(q) <= validation.SEARCH_QUERY_MAX_CHARACTERS:
+        raise BadRequest(f"q must be 1 to {validation.SEARCH_QUERY_MAX_CHARACTERS} characters after trimming")
     return q
 
 
