@@ -1,8 +1,10 @@
 // The chirp web client: a client of the public API only. Routes live in the URL's fragment
-// (#/home, #/public, #/users/NAME, #/tweets/ID, #/notifications, #/trends, #/sign-in); tokens never do.
-// This module wires routes, the session and the user's live stream; views.js shows each route.
+// (#/home, #/public, #/users/NAME, #/tweets/ID, #/hashtags/TAG, #/search/WORDS, #/bookmarks,
+// #/notifications, #/trends, #/sign-in); tokens never do. This module wires routes, the session
+// and the user's live stream; views.js and discovery.js show each route.
 
 import { ApiError, get, onConnectionChange, useTokens } from './api.js';
+import * as discovery from './discovery.js';
 import { userStream } from './live.js';
 import { notificationItem } from './render.js';
 import * as session from './session.js';
@@ -19,7 +21,10 @@ function route() {
     home: views.renderHome, public: views.renderPublic, notifications: views.renderNotifications,
     trends: views.renderTrends, 'sign-in': views.renderSignIn,
     users: () => views.renderProfile(decodeURIComponent(argument || '')),
-    tweets: () => views.renderTweet(decodeURIComponent(argument || '')),
+    tweets: () => discovery.renderThread(decodeURIComponent(argument || '')),
+    hashtags: () => discovery.renderHashtag(decodeURIComponent(argument || '')),
+    search: () => discovery.renderSearch(decodeURIComponent(argument || '')),
+    bookmarks: discovery.renderBookmarks,
     me: () => (state.me ? views.renderProfile(state.me.username) : views.requireProfile()),
   };
   const view = routes[name] || (session.current() ? views.renderHome : views.renderPublic);
@@ -69,7 +74,6 @@ function signedOut() {
   if (state.userStream) state.userStream.close();
   state.userStream = null;
   state.me = null;
-  state.liked.clear();
   setUnread(0);
   showAccount();
 }
@@ -103,6 +107,7 @@ async function main() {
     else { signedOut(); route(); }
   });
   $('#sign-out').addEventListener('click', () => session.signOut());
+  discovery.wireSearchForm();
   window.addEventListener('hashchange', () => { showMessage(''); route(); });
   showAccount();
   await session.start();

@@ -34,7 +34,7 @@ export function timeElement(iso) {
   return element('time', { dateTime: iso, title: date.toLocaleString() }, text);
 }
 
-// A tweet's text with @mentions as links to profiles and #tags marked, all as text nodes.
+// A tweet's text with @mentions linked to profiles and #tags to their timelines, all as text nodes.
 export function tweetText(content) {
   const paragraph = element('p', { className: 'content' });
   for (const part of content.split(MENTION_OR_TAG)) {
@@ -42,7 +42,7 @@ export function tweetText(content) {
     if (part.startsWith('@') && MENTION_OR_TAG.test(part)) {
       paragraph.append(element('a', { href: `#/users/${part.slice(1)}` }, part));
     } else if (part.startsWith('#') && MENTION_OR_TAG.test(part)) {
-      paragraph.append(element('span', { className: 'tag' }, part));
+      paragraph.append(element('a', { className: 'tag', href: hashtagHref(part.slice(1)) }, part));
     } else {
       paragraph.append(document.createTextNode(part));
     }
@@ -50,35 +50,89 @@ export function tweetText(content) {
   return paragraph;
 }
 
+export function hashtagHref(tag) {
+  return `#/hashtags/${encodeURIComponent(tag)}`;
+}
+
 function authorName(author) {
   return author && author.username ? `@${author.username}` : 'someone';
 }
 
-// One tweet. `actions` has the handlers and what the viewer may do: {me, liked, onReply, ...}.
-export function tweetArticle(tweet, actions) {
+function tweetHeader(tweet, headingId) {
   const author = tweet.author || {};
-  const headingId = `tweet-${tweet.id}-author`;
-  const header = element('header', {},
+  return element('header', {},
     element('a', { href: `#/users/${author.username}`, className: 'author', id: headingId },
       author.full_name ? element('strong', {}, author.full_name) : null,
       element('span', { className: 'handle' }, authorName(author))),
     ' · ', element('a', { href: `#/tweets/${tweet.id}`, className: 'permalink' }, timeElement(tweet.created_at)));
+}
+
+let quotedNumber = 0; // quoted tweets' heading ids: the same tweet may be quoted twice on a page
+
+// The quoted tweet inside a quote: its author, time and text, linked to its own page.
+function quotedTweet(quoted) {
+  quotedNumber += 1;
+  const headingId = `quoted-${quoted.id}-${quotedNumber}`;
+  return element('blockquote', { className: 'quote', 'aria-labelledby': headingId },
+    tweetHeader(quoted, headingId), tweetText(quoted.content));
+}
+
+// A toggle whose pressed state and label come from the server's flag (liked, reposted, bookmarked).
+const TOGGLES = {
+  like: { flag: 'liked', on: 'Unlike', off: 'Like' },
+  repost: { flag: 'reposted', on: 'Undo repost', off: 'Repost' },
+  bookmark: { flag: 'bookmarked', on: 'Remove bookmark', off: 'Bookmark' },
+};
+
+export function setToggle(button, kind, pressed) {
+  button.setAttribute('aria-pressed', String(pressed));
+  button.textContent = pressed ? TOGGLES[kind].on : TOGGLES[kind].off;
+}
+
+function toggleButton(tweet, kind, onToggle) {
+  const button = element('button', { type: 'button', className: `link ${kind}`,
+    onclick: () => onToggle(tweet, button) });
+  setToggle(button, kind, Boolean(tweet[TOGGLES[kind].flag]));
+  return button;
+}
+
+// The counts under a tweet, as the server keeps them.
+export function countsText(tweet) {
+  return { replies: plural(tweet.reply_count, 'reply', 'replies'), reposts: plural(tweet.repost_count, 'repost'),
+    likes: likesText(tweet.like_count) };
+}
+
+function plural(count, one, many = `${one}s`) {
+  return count === 1 ? `1 ${one}` : `${count || 0} ${many}`;
+}
+
+// One tweet. `actions` has the handlers and who the viewer is: {me, onReply, onLike, onRepost, ...}.
+// Pressed states and counts are the server's (the tweet's own flags), so they survive a reload.
+export function tweetArticle(tweet, actions) {
+  const author = tweet.author || {};
+  const headingId = `tweet-${tweet.id}-author${tweet.reposted_by ? '-repost' : ''}`;
+  const placedAt = tweet.reposted_at || tweet.created_at;
   const article = element('article', {
-    className: 'tweet', dataset: { tweetId: tweet.id, createdAt: tweet.created_at }, 'aria-labelledby': headingId },
-    header,
+    className: 'tweet', dataset: { tweetId: tweet.id, createdAt: placedAt }, 'aria-labelledby': headingId },
+    tweet.reposted_by ? element('p', { className: 'reposted-by' }, 'Reposted by ',
+      element('a', { href: `#/users/${tweet.reposted_by.username}` }, authorName(tweet.reposted_by))) : null,
+    tweetHeader(tweet, headingId),
     tweet.reply_to_id ? element('p', { className: 'reply-to' },
       element('a', { href: `#/tweets/${tweet.reply_to_id}` }, 'In reply to another tweet')) : null,
-    tweetText(tweet.content));
+    tweetText(tweet.content),
+    tweet.quote_of ? quotedTweet(tweet.quote_of) : null);
   const footer = element('footer', { className: 'tweet-actions' });
   if (actions.me) {
     footer.append(element('button', { type: 'button', className: 'link', 'aria-label': `Reply to ${authorName(author)}`,
       onclick: () => actions.onReply(tweet) }, 'Reply'));
-    const liked = actions.liked.has(tweet.id);
-    const like = element('button', { type: 'button', className: 'link like', 'aria-pressed': String(liked),
-      onclick: () => actions.onLike(tweet, like) }, liked ? 'Unlike' : 'Like');
-    footer.append(like);
+    footer.append(toggleButton(tweet, 'like', actions.onLike), toggleButton(tweet, 'repost', actions.onRepost));
+    footer.append(element('button', { type: 'button', className: 'link quote',
+      'aria-label': `Quote ${authorName(author)}`, onclick: () => actions.onQuote(tweet) }, 'Quote'));
+    footer.append(toggleButton(tweet, 'bookmark', actions.onBookmark));
   }
-  footer.append(element('span', { className: 'likes' }, likesText(tweet.like_count)));
+  const counts = countsText(tweet);
+  footer.append(element('a', { className: 'replies', href: `#/tweets/${tweet.id}` }, counts.replies),
+    element('span', { className: 'reposts' }, counts.reposts), element('span', { className: 'likes' }, counts.likes));
   if (actions.me && actions.me.id === tweet.user_id) {
     footer.append(element('button', { type: 'button', className: 'link danger', 'aria-label': 'Delete your tweet',
       onclick: () => actions.onDelete(tweet) }, 'Delete'));
@@ -96,6 +150,8 @@ const NOTIFICATION_TEXT = {
   reply: 'replied to your tweet',
   like: 'liked your tweet',
   follow: 'followed you',
+  repost: 'reposted your tweet',
+  quote: 'quoted your tweet',
 };
 
 export function notificationItem(notification, onRead) {

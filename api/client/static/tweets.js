@@ -1,16 +1,19 @@
-// Tweets on the page: lists with "Load more", the composer, reply, like, delete.
+// Tweets on the page: lists with "Load more", the composer, reply, quote, like, repost, bookmark,
+// delete. Pressed states and counts start from the server's tweet (liked, reposted, bookmarked).
 
 import { del, get, post } from './api.js';
 import { composer } from './compose.js';
-import { element, likesText, tweetArticle } from './render.js';
+import { countsText, element, setToggle, tweetArticle } from './render.js';
 import { $, attempt, state } from './ui.js';
 
 export function tweetActions() {
   return {
     me: state.me,
-    liked: state.liked,
     onReply: startReply,
-    onLike: toggleLike,
+    onQuote: startQuote,
+    onLike: (tweet, button) => toggle(tweet, button, 'like', 'liked', 'like_count'),
+    onRepost: (tweet, button) => toggle(tweet, button, 'repost', 'reposted', 'repost_count'),
+    onBookmark: (tweet, button) => toggle(tweet, button, 'bookmark', 'bookmarked', null),
     onDelete: deleteTweet,
   };
 }
@@ -59,18 +62,19 @@ export async function catchUp(path) {
   for (const tweet of [...page.data].reverse()) prependTweet(tweet);
 }
 
-export function composeForm() {
+// The composer; a posted tweet goes to `onPosted` (by default, into the list on the page).
+export function composeForm(onPosted = prependTweet) {
   const form = $('#compose-template').content.firstElementChild.cloneNode(true);
-  state.composer = composer(form, async (content, replyToId, key) => {
-    const body = replyToId ? { content, reply_to_id: replyToId } : { content };
-    const tweet = await attempt(() => post('/tweets', body, { 'Idempotency-Key': key }));
-    if (tweet) prependTweet(tweet);
+  state.composer = composer(form, async (content, target, key) => {
+    const tweet = await attempt(() => post('/tweets', { content, ...target }, { 'Idempotency-Key': key }));
+    if (tweet) onPosted(tweet);
     return Boolean(tweet);
   });
-  if (state.pendingReply) {
-    const tweet = state.pendingReply;
+  if (state.pendingReply || state.pendingQuote) {
+    const { pendingReply: reply, pendingQuote: quote } = state;
     state.pendingReply = null;
-    setTimeout(() => state.composer.setReply(tweet)); // once the form is in the page
+    state.pendingQuote = null;
+    setTimeout(() => (reply ? state.composer.setReply(reply) : state.composer.setQuote(quote))); // once in the page
   }
   return form;
 }
@@ -84,18 +88,32 @@ function startReply(tweet) {
   location.hash = '#/home';
 }
 
-async function toggleLike(tweet, button) {
-  const liked = state.liked.has(tweet.id);
-  const path = `/tweets/${tweet.id}/like`;
-  const answer = await attempt(() => (liked ? del(path) : post(path)));
+function startQuote(tweet) {
+  if (state.composer) {
+    state.composer.setQuote(tweet);
+    return;
+  }
+  state.pendingQuote = tweet;
+  location.hash = '#/home';
+}
+
+// Like, repost or bookmark, or take it back; the tweet's flag and count follow, as the server's will.
+async function toggle(tweet, button, action, flag, countField) {
+  const pressed = Boolean(tweet[flag]);
+  const path = `/tweets/${tweet.id}/${action}`;
+  const answer = await attempt(() => (pressed ? del(path) : post(path)));
   if (!answer) return;
-  const counted = liked || answer.created_at !== null; // null: it was liked already
-  if (liked) state.liked.delete(tweet.id);
-  else state.liked.add(tweet.id);
-  if (counted) tweet.like_count = Math.max(0, (tweet.like_count || 0) + (liked ? -1 : 1));
-  button.setAttribute('aria-pressed', String(!liked));
-  button.textContent = liked ? 'Like' : 'Unlike';
-  button.parentElement.querySelector('.likes').textContent = likesText(tweet.like_count);
+  tweet[flag] = !pressed;
+  if (countField) tweet[countField] = Math.max(0, (tweet[countField] || 0) + (pressed ? -1 : 1));
+  // The same tweet may be on the page twice (a thread, a quote): every copy shows the new state.
+  for (const article of document.querySelectorAll(`.tweet[data-tweet-id="${CSS.escape(tweet.id)}"]`)) {
+    const copy = article.querySelector(`button.${action}`);
+    if (copy) setToggle(copy, action, !pressed);
+    const counts = countsText(tweet);
+    article.querySelector('.likes').textContent = counts.likes;
+    article.querySelector('.reposts').textContent = counts.reposts;
+  }
+  if (!button.isConnected) setToggle(button, action, !pressed);
 }
 
 async function deleteTweet(tweet) {

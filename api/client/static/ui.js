@@ -5,14 +5,13 @@ import * as session from './session.js';
 
 export const state = {
   me: null, // the signed-in user's profile, once they have one
-  liked: new Set(), // tweets liked in this session (the API's tweets do not say who liked them)
-  following: new Set(JSON.parse(sessionStorage.getItem('chirp.following') || '[]')),
   unread: 0,
   userStream: null,
   viewStream: null,
   composer: null,
   rerender: () => {}, // shows the current route again (set by app.js)
   pendingReply: null, // a reply started where there is no composer: Home opens with it
+  pendingQuote: null, // likewise a quote
 };
 
 export const $ = (selector) => document.querySelector(selector);

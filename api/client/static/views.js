@@ -2,9 +2,9 @@
 
 import { del, get, post, put } from './api.js';
 import { publicStream } from './live.js';
-import { element, notificationItem, tweetArticle } from './render.js';
+import { element, hashtagHref, notificationItem } from './render.js';
 import * as session from './session.js';
-import { catchUp, composeForm, prependTweet, removeTweet, tweetActions, tweetList } from './tweets.js';
+import { catchUp, composeForm, prependTweet, removeTweet, tweetList } from './tweets.js';
 import { $, attempt, setUnread, setView, showAccount, state } from './ui.js';
 
 export function renderHome() {
@@ -31,28 +31,26 @@ export async function renderProfile(username) {
     element('span', { className: 'followers' }, `${profile.follower_count} followers`),
     ` · ${profile.following_count} following`);
   const card = element('section', { className: 'card profile', 'aria-label': 'Profile' },
-    profile.full_name ? element('p', { className: 'full-name' }, profile.full_name) : null, counts);
+    profile.full_name ? element('p', { className: 'full-name' }, profile.full_name) : null, counts,
+    profile.followed_by ? element('p', { className: 'follows-you' }, 'Follows you') : null);
   if (state.me && state.me.id !== profile.id) card.append(followButton(profile, counts));
   setView(`@${profile.username}`, card, tweetList(`/users/${encodeURIComponent(profile.username)}/tweets`,
     `Tweets by @${profile.username}`));
 }
 
+// Follow or unfollow; whether the caller follows comes from the server's profile (`following`).
 function followButton(profile, counts) {
-  const key = profile.username.toLowerCase();
-  const button = element('button', { type: 'button', 'aria-pressed': String(state.following.has(key)) });
+  const button = element('button', { type: 'button' });
   const label = () => {
-    button.textContent = `${state.following.has(key) ? 'Unfollow' : 'Follow'} @${profile.username}`;
+    button.setAttribute('aria-pressed', String(profile.following));
+    button.textContent = `${profile.following ? 'Unfollow' : 'Follow'} @${profile.username}`;
   };
   label();
   button.addEventListener('click', async () => {
-    const following = state.following.has(key);
     const path = `/users/${encodeURIComponent(profile.username)}/follow`;
-    const done = await attempt(() => (following ? del(path) : post(path)));
+    const done = await attempt(() => (profile.following ? del(path) : post(path)));
     if (!done) return;
-    if (following) state.following.delete(key);
-    else state.following.add(key);
-    sessionStorage.setItem('chirp.following', JSON.stringify([...state.following]));
-    button.setAttribute('aria-pressed', String(!following));
+    profile.following = !profile.following;
     label();
     const fresh = await attempt(() => get(`/users/${encodeURIComponent(profile.username)}`));
     if (fresh) counts.querySelector('.followers').textContent = `${fresh.follower_count} followers`;
@@ -100,30 +98,14 @@ export async function markRead(notification, item) {
   setUnread(state.unread - 1);
 }
 
-// One tweet, with the tweet it answers when it is a reply.
-export async function renderTweet(id) {
-  setView('Tweet');
-  const tweet = await attempt(() => get(`/tweets/${encodeURIComponent(id)}`));
-  if (!tweet || tweet === true) return;
-  const parts = [];
-  if (tweet.reply_to_id) {
-    const parent = await attempt(() => get(`/tweets/${tweet.reply_to_id}`));
-    if (parent && parent !== true) {
-      parts.push(element('div', { className: 'tweets parent' }, tweetArticle(parent, tweetActions())));
-    }
-  }
-  parts.push(element('div', { className: 'tweets' }, tweetArticle(tweet, tweetActions())));
-  if (state.me) parts.push(composeForm());
-  setView(`Tweet by @${tweet.author.username}`, ...parts);
-}
-
 export async function renderTrends() {
   setView('Trends');
   const trends = await attempt(() => get('/trends'));
   if (!trends) return;
   const list = element('ol', { className: 'trends card' });
   for (const trend of trends.data) {
-    list.append(element('li', {}, element('span', { className: 'tag' }, `#${trend.tag}`), ` ${trend.count} tweets`));
+    list.append(element('li', {}, element('a', { className: 'tag', href: hashtagHref(trend.tag) }, `#${trend.tag}`),
+      ` ${trend.count} tweets`));
   }
   if (!trends.data.length) list.append(element('li', { className: 'empty' }, 'No hashtags in the last 24 hours.'));
   setView('Trends', list);
