@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import flask
+import psycopg
 
 from api.caller.database import caller_transaction
 from api.http import pages, validation
@@ -14,8 +15,9 @@ from chirp.queries import QUERIES
 
 blueprint = flask.Blueprint("search", __name__)
 
-# Ranks of a profile match: username prefix, full name prefix, contained elsewhere.
-RANKS = range(3)
+# Ranks of a profile match, best first: username prefix, full name prefix, contained elsewhere.
+RANK_QUERIES = ("people_by_username_prefix", "people_by_full_name_prefix", "people_containing")
+RANKS = range(len(RANK_QUERIES))
 FIRST_USERS_POSITION = (0, uuid.UUID(int=0))
 
 
@@ -42,8 +44,15 @@ def search_tweets():
         # No word to look for (only punctuation or symbols): nothing matches.
         return {"data": [], "next_cursor": None}
     with caller_transaction(read_only=True) as connection:
-        rows = connection.execute(QUERIES["search_tweets_page"], {**request.parameters(), "q": q}).fetchall()
+        rows = matching_tweets(connection, q, request.parameters())
     return pages.page(rows, request, representations.tweet)
+
+
+def matching_tweets(connection: psycopg.Connection, q: str, page_parameters: dict) -> list[dict]:
+    """A page of tweets matching `q`, planned for these words: never a prepared statement's generic
+    plan, which would walk the whole table newest first for a rare word (or heap-fetch and sort
+    every match of a common one), whichever it was made for."""
+    return connection.execute(QUERIES["search_tweets_page"], {**page_parameters, "q": q}, prepare=False).fetchall()
 
 
 @blueprint.get("/search/users")
@@ -51,15 +60,32 @@ def search_users():
     """Profiles whose username or full name starts with `q`, then those containing it."""
     q = search_query()
     limit, scope, after = pages.position_request("search_users", q, _users_position)
-    after_rank, after_id = after or FIRST_USERS_POSITION
     with caller_transaction(read_only=True) as connection:
-        rows = connection.execute(QUERIES["search_users_page"], {
-            "q": q, "limit": limit + 1, "after_rank": after_rank, "after_id": after_id}).fetchall()
-    shown = rows[:limit]
+        found = matching_people(connection, q, after or FIRST_USERS_POSITION, limit + 1)
+        rows = connection.execute(QUERIES["profiles_by_ids"], {"ids": [profile_id for _, profile_id in found]})
+        profiles = {row["id"]: row for row in rows}
+    shown = [(rank, profile_id) for rank, profile_id in found[:limit] if profile_id in profiles]
     next_cursor = None
-    if len(rows) > limit:
-        next_cursor = pages.encode_cursor("search_users", scope, shown[-1]["rank"], shown[-1]["id"])
-    return {"data": [representations.profile(row) for row in shown], "next_cursor": next_cursor}
+    if len(found) > limit:
+        next_cursor = pages.encode_cursor("search_users", scope, *found[limit - 1])
+    return {"data": [representations.profile(profiles[profile_id]) for _, profile_id in shown],
+            "next_cursor": next_cursor}
+
+
+def matching_people(connection: psycopg.Connection, q: str, after: tuple[int, uuid.UUID], wanted: int
+                    ) -> list[tuple[int, uuid.UUID]]:
+    """Up to `wanted` (rank, profile id) after the position `after`, asking each rank in turn so that a
+    page filled by prefixes never walks the profiles for names that merely contain `q`."""
+    after_rank, after_id = after
+    found: list[tuple[int, uuid.UUID]] = []
+    for rank in RANKS[after_rank:]:
+        start = after_id if rank == after_rank else FIRST_USERS_POSITION[1]
+        rows = connection.execute(QUERIES[RANK_QUERIES[rank]],
+                                  {"q": q, "after_id": start, "limit": wanted - len(found)}).fetchall()
+        found += [(rank, row["id"]) for row in rows]
+        if len(found) >= wanted:
+            break
+    return found
 
 
 def _users_position(values: list) -> tuple[int, uuid.UUID]:

@@ -1,0 +1,301 @@
+"""Discovery latency at two sizes, side by side: search, hashtag timelines, thread context, people
+search, and what the viewer flags add to the home timeline.
+
+On an embedded server of its own (durable defaults), two databases are migrated and loaded alike
+except for their size: DISCOVERY_BENCH_SMALL tweets (10,000) and DISCOVERY_BENCH_LARGE (1,000,000)
+by 1,000 and 100,000 authors, loaded past the triggers as bench.dataset does, with what the consumer
+would have written beside them (tweet_hashtags, counters). Every tweet's words are chosen so that
+each query's selectivity is the same at both sizes:
+
+- a rare word, in 0.1 % of tweets ("zephyr"), two common words, in 20 % and 25 % of tweets and
+  together in 5 % ("garden sunny"), and a common word with the rare one (0.02 %, "garden zephyr"),
+  with a thousand filler words around them;
+- a rare hashtag, on 0.1 % of tweets (#tag7), and a popular one, on 10 % (#popular);
+- a thread of 10,000 direct replies (context of its root) and a chain 1,000 replies deep (context
+  of its last reply), the same in both databases;
+- people by a username prefix ("user12") and by a fragment inside names ("999").
+
+Each query is the one the endpoint runs (chirp/sql/api/discovery), as `authenticated` in a
+transaction that sets the caller as the API does, with the API's page size (20, one more fetched).
+The rounds alternate between the sizes and the queries, so other load on the machine hits all
+alike; p50 and p99 in ms, DISCOVERY_BENCH_ROUNDS (200) each.
+
+The viewer flags: the first page of a home timeline (a reader following 50 authors, written ahead,
+who liked, reposted and bookmarked thousands of tweets, some of them on that page) read through
+public.tweet_cards, beside the same
+query through a copy of the view whose flags are constants (bench_cards_without_flags, created here
+for the comparison only): the flags' share of GET /timeline's query.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import dict_row
+
+from api.caller.database import SET_CALLER
+from api.discovery import search
+from api.discovery.context import ANCESTORS_LIMIT, DESCENDANTS_LIMIT
+from api.http.pages import FIRST_PAGE_BEFORE, PageRequest
+from api.resources import home_timeline
+from bench.dataset import create_users, write_ahead
+from chirp import local_server as embedded
+from chirp.migrator import migrate
+from chirp.queries import QUERIES
+
+SMALL = int(os.environ.get("DISCOVERY_BENCH_SMALL", "10000"))
+LARGE = int(os.environ.get("DISCOVERY_BENCH_LARGE", "1000000"))
+ROUNDS = int(os.environ.get("DISCOVERY_BENCH_ROUNDS", "200"))
+PAGE_SIZE = 20
+# Authors per tweet count: people search over 1,000 and 100,000 profiles.
+AUTHORS_PER_TWEET = 0.1
+THREAD_REPLIES = 10_000
+CHAIN_DEPTH = 1_000
+READER_FOLLOWS = 50
+
+# Words by selectivity (see the module's docstring), then a thousand filler words, and hashtags.
+TWEETS = """
+insert into public.tweets (user_id, content, created_at)
+select (%(authors)s::uuid[])[1 + n %% cardinality(%(authors)s::uuid[])],
+       concat_ws(' ', 'note', 'w' || (n * 7919 %% 1000), 'v' || (n * 104729 %% 5000),
+                 case when n %% 1000 = 0 then 'zephyr' end,
+                 case when n %% 5 = 0 then 'garden' end,
+                 case when n %% 4 = 0 then 'Sunny' end,
+                 '#tag' || (n %% 1000),
+                 case when n %% 10 = 0 then '#Popular' end),
+       now() - interval '1 second' * n - interval '1 hour'
+from generate_series(1, %(count)s::bigint) as n
+"""
+# What the consumer would have written for these tweets: their hashtags, lower case.
+HASHTAGS = """
+insert into public.tweet_hashtags (tag, created_at, tweet_id)
+select distinct lower(found.match[1]), t.created_at, t.id
+from public.tweets as t
+cross join lateral regexp_matches(t.content, '#([[:alnum:]_]+)', 'g') as found(match)
+"""
+THREAD = """
+with root as (
+  insert into public.tweets (user_id, content, created_at) values (%(author)s, 'thread root', now())
+  returning id
+)
+insert into public.tweets (user_id, content, reply_to_id, created_at)
+select %(author)s, 'reply ' || n, root.id, now() + n * interval '1 millisecond'
+from root, generate_series(1, %(replies)s) as n
+returning reply_to_id
+"""
+CHAIN_LINK = """
+insert into public.tweets (user_id, content, reply_to_id) values (%(author)s, 'deeper', %(parent)s) returning id
+"""
+# The reader's marks: the newest tweets of the authors they follow (so that the flags' probes find
+# rows on their timeline), and many more elsewhere (so that a plan reading all of a user's likes
+# would show): 5,000 likes, 500 reposts, 1,000 bookmarks.
+MARKS = """
+with marked as (
+  (select id from public.tweets where user_id = any(%(authors)s::uuid[]) order by created_at desc limit 40)
+  union
+  (select id from public.tweets order by created_at limit 4960)
+)
+, liked as (insert into public.likes (user_id, tweet_id) select %(reader)s, id from marked)
+, reposted as (insert into public.reposts (user_id, tweet_id) select %(reader)s, id from marked limit 500)
+insert into public.bookmarks (user_id, tweet_id) select %(reader)s, id from marked limit 1000
+"""
+# The same projection with constant flags (a copy of public.tweet_cards, quoted tweet included):
+# what the flags cost is the difference.
+WITHOUT_FLAGS = """
+create view public.bench_cards_without_flags with (security_invoker = true) as
+select t.id, t.user_id, t.content, t.created_at, t.reply_to_id, p.username, p.full_name, p.avatar_url,
+       coalesce(c.like_count, 0) as like_count, t.quote_of_id,
+       coalesce(c.reply_count, 0) as reply_count, coalesce(c.repost_count, 0) as repost_count,
+       false as liked, false as reposted, false as bookmarked,
+       q.id as quoted_id, q.user_id as quoted_user_id, q.content as quoted_content,
+       q.created_at as quoted_created_at, q.reply_to_id as quoted_reply_to_id,
+       qp.username as quoted_username, qp.full_name as quoted_full_name, qp.avatar_url as quoted_avatar_url,
+       coalesce(qc.like_count, 0) as quoted_like_count, coalesce(qc.reply_count, 0) as quoted_reply_count,
+       coalesce(qc.repost_count, 0) as quoted_repost_count,
+       false as quoted_liked, false as quoted_reposted, false as quoted_bookmarked
+from public.tweets as t
+join public.profiles as p on p.id = t.user_id
+left join public.tweet_counters as c on c.tweet_id = t.id
+left join (
+  public.tweets as q
+  join public.profiles as qp on qp.id = q.user_id
+  left join public.tweet_counters as qc on qc.tweet_id = q.id
+) on q.id = t.quote_of_id;
+grant select on public.bench_cards_without_flags to authenticated;
+"""
+
+
+def database_url(server_url: str, name: str) -> str:
+    """The URL of database `name` on the embedded server."""
+    return make_conninfo(**{**conninfo_to_dict(server_url), "dbname": name})
+
+
+def load(url: str, tweets: int) -> dict:
+    """Migrate and fill one database; returns what the queries need (ids, the reader)."""
+    migrate(url)
+    started = time.monotonic()
+    with psycopg.connect(url) as connection:
+        authors = create_users(connection, max(1_000, int(tweets * AUTHORS_PER_TWEET)), "user")
+        reader = create_users(connection, 1, "reader")[0]
+        connection.execute("set local session_replication_role = replica")
+        connection.execute(TWEETS, {"authors": authors[:10_000], "count": tweets})
+        connection.execute(HASHTAGS)
+        root_replies = connection.execute(THREAD, {"author": authors[0], "replies": THREAD_REPLIES}).fetchall()
+        parent = root_replies[0][0]
+        root = parent
+        for _ in range(CHAIN_DEPTH):
+            parent = connection.execute(CHAIN_LINK, {"author": authors[1], "parent": parent}).fetchone()[0]
+        followed = authors[:READER_FOLLOWS]
+        connection.execute("insert into public.follows (follower_id, followee_id) "
+                           "select %s, unnest(%s::uuid[])", (reader, followed))
+        connection.execute(MARKS, {"reader": reader, "authors": followed})
+        connection.execute(WITHOUT_FLAGS)
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("vacuum analyze")
+    write_ahead(url, [reader])
+    print(f"(loaded {tweets:,} tweets and {len(authors):,} authors in {time.monotonic() - started:.0f} s)",
+          flush=True)
+    return {"root": root, "deepest": parent, "reader": reader}
+
+
+def queries(ids: dict) -> dict[str, tuple[str, dict]]:
+    """Each measured query and its parameters, as the endpoints pass them."""
+    first = {"limit": PAGE_SIZE + 1, "before_created_at": FIRST_PAGE_BEFORE[0], "before_id": FIRST_PAGE_BEFORE[1]}
+    return {
+        "search: rare word (0.1 %)": ("search_tweets_page", {**first, "q": "zephyr"}),
+        "search: two common words": ("search_tweets_page", {**first, "q": "garden sunny"}),
+        "search: common, rare words": ("search_tweets_page", {**first, "q": "garden zephyr"}),
+        "hashtag: rare tag (0.1 %)": ("hashtag_tweets_page", {**first, "tag": "tag7"}),
+        "hashtag: popular tag (10 %)": ("hashtag_tweets_page", {**first, "tag": "popular"}),
+        "context: 10,000 replies": ("tweet_descendants", {"tweet_id": ids["root"], "limit": DESCENDANTS_LIMIT}),
+        "context: 1,000 deep": ("tweet_ancestors", {"tweet_id": ids["deepest"], "limit": ANCESTORS_LIMIT}),
+        "people: username prefix": ("people", {"q": "user12"}),
+        "people: contained": ("people", {"q": "999"}),
+    }
+
+
+def timed(connection: psycopg.Connection, reader: str, run) -> float:
+    """Milliseconds of one read as the reader, in its own transaction as the API does."""
+    started = time.perf_counter()
+    with connection.transaction():
+        connection.execute(SET_CALLER, ("authenticated", json.dumps({"sub": reader, "role": "authenticated"}),
+                                        "5000"))
+        run(connection)
+    return (time.perf_counter() - started) * 1000
+
+
+def read(connection: psycopg.Connection, query: str, parameters: dict) -> list[dict]:
+    """Run a measured query as its endpoint does (search unprepared: planned for its words; people
+    rank by rank, then their profiles)."""
+    if query == "search_tweets_page":
+        return search.matching_tweets(connection, parameters["q"], parameters)
+    if query == "people":
+        found = search.matching_people(connection, parameters["q"], search.FIRST_USERS_POSITION, PAGE_SIZE + 1)
+        return connection.execute(QUERIES["profiles_by_ids"], {"ids": [profile_id for _, profile_id in found]}
+                                  ).fetchall()
+    return connection.execute(QUERIES[query], parameters).fetchall()
+
+
+def timeline_page(without_flags: bool, reader: str):
+    """GET /timeline's first page, through the view or through the copy without flags."""
+    request = PageRequest("timeline", "", PAGE_SIZE, *FIRST_PAGE_BEFORE)
+
+    def run(connection):
+        if without_flags:
+            parameters = {**request.parameters(), "user_id": reader}
+            text = QUERIES["home_timeline_page"].replace("public.tweet_cards", "public.bench_cards_without_flags")
+            rows = connection.execute(text, parameters).fetchall()
+        else:
+            rows = home_timeline.rows(connection, reader, request)
+        assert len(rows) == PAGE_SIZE + 1, len(rows)
+    return run
+
+
+def measure(urls: dict[int, str], loaded: dict[int, dict]) -> dict[str, dict[int, tuple[float, float]]]:
+    """p50 and p99 of every query at every size, the sizes and queries taking turns each round."""
+    timings: dict[str, dict[int, list[float]]] = {}
+    connections = {size: psycopg.connect(url, row_factory=dict_row, autocommit=True) for size, url in urls.items()}
+    try:
+        for _ in range(ROUNDS):
+            for size, connection in connections.items():
+                ids = loaded[size]
+                for name, (query, parameters) in queries(ids).items():
+                    milliseconds = timed(connection, ids["reader"], lambda c, q=query, p=parameters: read(c, q, p))
+                    timings.setdefault(name, {}).setdefault(size, []).append(milliseconds)
+                for name, without in (("timeline, flags", False), ("timeline, no flags", True)):
+                    milliseconds = timed(connection, ids["reader"], timeline_page(without, ids["reader"]))
+                    timings.setdefault(name, {}).setdefault(size, []).append(milliseconds)
+    finally:
+        for connection in connections.values():
+            connection.close()
+    return {name: {size: percentiles(values) for size, values in by_size.items()} for name, by_size in timings.items()}
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    """(p50, p99) of `values`."""
+    cuts = statistics.quantiles(values, n=100)
+    return cuts[49], cuts[98]
+
+
+def plans(url: str, ids: dict) -> list[str]:
+    """EXPLAIN ANALYZE of the search and hashtag queries at a size: the lines naming scans and the time."""
+    lines = []
+    with psycopg.connect(url) as connection:
+        connection.execute(SET_CALLER, ("authenticated", json.dumps({"sub": ids["reader"], "role": "authenticated"}),
+                                        "5000"))
+        for name, (query, parameters) in queries(ids).items():
+            if not name.startswith(("search", "hashtag")):
+                continue
+            explained = connection.execute(b"explain (analyze, costs off) " + QUERIES[query].encode(),
+                                           parameters).fetchall()
+            lines.append(f"{name}:")
+            lines += [f"    {row[0].strip()}" for row in explained
+                      if "Scan" in row[0] or "Execution Time" in row[0]]
+    return lines
+
+
+def report(results: dict[str, dict[int, tuple[float, float]]]) -> None:
+    """The table: each query at both sizes and the ratio of their p99, then the flags' share."""
+    print(f"{'query':<30}{f'{SMALL:,} p50':>12}{'p99':>8}{f'{LARGE:,} p50':>15}{'p99':>8}{'p99 ratio':>11}")
+    for name, by_size in results.items():
+        (small_p50, small_p99), (large_p50, large_p99) = by_size[SMALL], by_size[LARGE]
+        print(f"{name:<30}{small_p50:>12.2f}{small_p99:>8.2f}{large_p50:>15.2f}{large_p99:>8.2f}"
+              f"{large_p99 / small_p99:>11.2f}", flush=True)
+    for size in (SMALL, LARGE):
+        with_flags, without = results["timeline, flags"][size][1], results["timeline, no flags"][size][1]
+        print(f"viewer flags at {size:,} tweets: timeline p99 {with_flags:.2f} ms against {without:.2f} ms "
+              f"without them (+{(with_flags / without - 1) * 100:.0f} %, goal <= 10 %)", flush=True)
+
+
+def run(root: Path) -> None:
+    """Load both sizes, measure them side by side, print the table and the large size's plans."""
+    server_url = embedded.server(root / "data").get_uri()
+    try:
+        urls = {}
+        with psycopg.connect(server_url, autocommit=True) as connection:
+            for size in (SMALL, LARGE):
+                connection.execute(sql.SQL("create database {}").format(sql.Identifier(f"discovery_{size}")))
+                urls[size] = database_url(server_url, f"discovery_{size}")
+        loaded = {size: load(url, size) for size, url in urls.items()}
+        report(measure(urls, loaded))
+        print(f"plans at {LARGE:,} tweets:\n  " + "\n  ".join(plans(urls[LARGE], loaded[LARGE])), flush=True)
+    finally:
+        embedded.stop(root / "data")
+
+
+def main() -> None:
+    """`python -m bench discovery_bench`."""
+    root = Path(tempfile.mkdtemp(prefix="discoverybench-"))
+    try:
+        run(root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
