@@ -185,3 +185,16 @@ def test_deleting_the_original_removes_reposts_and_leaves_quotes(client, postgre
     assert postgresql.execute("select count(*) from public.home_timeline where tweet_id = %s",
                               (original,)).fetchone()[0] == 0
     postgresql.commit()
+
+
+def test_a_repost_past_the_databases_write_limit_is_429(client, postgresql, alice_headers, bob_headers):
+    from tests.db.test_write_limits import set_limit
+
+    tweets = [post_tweet(client, bob_headers, f"t{number}").json["id"] for number in range(2)]
+    set_limit(postgresql, 1, 3600)
+    assert client.post(f"/tweets/{tweets[0]}/repost", headers=alice_headers).status_code == 200
+    refused = client.post(f"/tweets/{tweets[1]}/repost", headers=alice_headers)
+    assert_problem(refused, 429)
+    assert int(refused.headers["Retry-After"]) > 0
+    # Bookmarks are not writes the database limits.
+    assert client.post(f"/tweets/{tweets[1]}/bookmark", headers=alice_headers).status_code == 200
