@@ -21,10 +21,14 @@ The rounds alternate between the sizes and the queries, so other load on the mac
 alike; p50 and p99 in ms, DISCOVERY_BENCH_ROUNDS (200) each.
 
 The viewer flags: the first page of a home timeline (a reader following 50 authors, written ahead,
-who liked, reposted and bookmarked thousands of tweets, some of them on that page) read through
-public.tweet_cards, beside the same
-query through a copy of the view whose flags are constants (bench_cards_without_flags, created here
-for the comparison only): the flags' share of GET /timeline's query.
+who liked, reposted and bookmarked thousands of tweets, some of them on that page), its query read
+through public.tweet_cards, through a copy of it whose flags are constants
+(bench_cards_without_flags) and through the projection as it was before this issue (no flags, no
+quoted tweet, no reply and repost counts: bench_cards_before), both views created here for the
+comparison only. Measured from the client (p50, p99, psycopg included) and inside the server (the
+median of EXPLAIN ANALYZE's execution time, which the machine's other load disturbs less). Then
+GET /timeline itself through a real gunicorn (one worker, one keep-alive client) at the large
+size, public.tweet_cards in turns as it is and replaced by the copy with constant flags.
 """
 
 from __future__ import annotations
@@ -46,7 +50,8 @@ from api.caller.database import SET_CALLER
 from api.discovery import search
 from api.discovery.context import ANCESTORS_LIMIT, DESCENDANTS_LIMIT
 from api.http.pages import FIRST_PAGE_BEFORE, PageRequest
-from api.resources import home_timeline
+from api.sign_in.test_tokens import access_token
+from bench import load as web_load
 from bench.dataset import create_users, write_ahead
 from chirp import local_server as embedded
 from chirp.migrator import migrate
@@ -110,8 +115,7 @@ insert into public.bookmarks (user_id, tweet_id) select %(reader)s, id from mark
 """
 # The same projection with constant flags (a copy of public.tweet_cards, quoted tweet included):
 # what the flags cost is the difference.
-WITHOUT_FLAGS = """
-create view public.bench_cards_without_flags with (security_invoker = true) as
+CARDS_WITHOUT_FLAGS = """
 select t.id, t.user_id, t.content, t.created_at, t.reply_to_id, p.username, p.full_name, p.avatar_url,
        coalesce(c.like_count, 0) as like_count, t.quote_of_id,
        coalesce(c.reply_count, 0) as reply_count, coalesce(c.repost_count, 0) as repost_count,
@@ -129,9 +133,30 @@ left join (
   public.tweets as q
   join public.profiles as qp on qp.id = q.user_id
   left join public.tweet_counters as qc on qc.tweet_id = q.id
-) on q.id = t.quote_of_id;
-grant select on public.bench_cards_without_flags to authenticated;
+) on q.id = t.quote_of_id
 """
+WITHOUT_FLAGS = """
+create view public.bench_cards_without_flags with (security_invoker = true) as
+""" + CARDS_WITHOUT_FLAGS + """;
+grant select on public.bench_cards_without_flags to authenticated;
+create view public.bench_cards_before with (security_invoker = true) as
+select t.id, t.user_id, t.content, t.created_at, t.reply_to_id, p.username, p.full_name, p.avatar_url,
+       coalesce(c.like_count, 0) as like_count
+from public.tweets as t
+join public.profiles as p on p.id = t.user_id
+left join public.tweet_counters as c on c.tweet_id = t.id;
+grant select on public.bench_cards_before to authenticated;
+"""
+# GET /timeline's query through each projection compared.
+PROJECTIONS = {"timeline, flags": "public.tweet_cards", "timeline, no flags": "public.bench_cards_without_flags",
+               "timeline, before": "public.bench_cards_before"}
+SERVER_ROUNDS = 100
+# GET /timeline end to end (one gunicorn worker, one keep-alive client): the view with its flags,
+# then replaced by the same columns with constant flags, in turns; requests per turn, and turns.
+ENDPOINT_REQUESTS = 100
+ENDPOINT_TURNS = int(os.environ.get("DISCOVERY_BENCH_ENDPOINT_TURNS", "10"))
+FLAGLESS_TWEET_CARDS = "create or replace view public.tweet_cards with (security_invoker = true) as " \
+    + CARDS_WITHOUT_FLAGS
 
 
 def database_url(server_url: str, name: str) -> str:
@@ -205,19 +230,64 @@ def read(connection: psycopg.Connection, query: str, parameters: dict) -> list[d
     return connection.execute(QUERIES[query], parameters).fetchall()
 
 
-def timeline_page(without_flags: bool, reader: str):
-    """GET /timeline's first page, through the view or through the copy without flags."""
-    request = PageRequest("timeline", "", PAGE_SIZE, *FIRST_PAGE_BEFORE)
+def timeline_text(projection: str) -> str:
+    """GET /timeline's first-page query (written ahead) read through `projection` instead of tweet_cards."""
+    return QUERIES["home_timeline_page"].replace("public.tweet_cards", projection)
+
+
+def timeline_page(projection: str, reader: str):
+    """One first page of the reader's home timeline through `projection`."""
+    parameters = {**PageRequest("timeline", "", PAGE_SIZE, *FIRST_PAGE_BEFORE).parameters(), "user_id": reader}
+    text = timeline_text(projection)
 
     def run(connection):
-        if without_flags:
-            parameters = {**request.parameters(), "user_id": reader}
-            text = QUERIES["home_timeline_page"].replace("public.tweet_cards", "public.bench_cards_without_flags")
-            rows = connection.execute(text, parameters).fetchall()
-        else:
-            rows = home_timeline.rows(connection, reader, request)
+        rows = connection.execute(text, parameters).fetchall()
         assert len(rows) == PAGE_SIZE + 1, len(rows)
     return run
+
+
+def server_milliseconds(url: str, reader: str) -> dict[str, float]:
+    """The median execution time inside the server of the timeline query through each projection."""
+    parameters = {**PageRequest("timeline", "", PAGE_SIZE, *FIRST_PAGE_BEFORE).parameters(), "user_id": reader}
+    times: dict[str, list[float]] = {name: [] for name in PROJECTIONS}
+    with psycopg.connect(url, autocommit=True) as connection:
+        for _ in range(SERVER_ROUNDS):
+            for name, projection in PROJECTIONS.items():
+                with connection.transaction():
+                    connection.execute(SET_CALLER, ("authenticated", json.dumps({"sub": reader, "role": "authenticated"}),
+                                                    "5000"))
+                    plan = connection.execute(b"explain (analyze, format json) " + timeline_text(projection).encode(),
+                                              parameters).fetchone()[0]
+                times[name].append(plan[0]["Execution Time"])
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def endpoint_timeline(url: str, reader: str, log_path: Path) -> dict[str, tuple[float, float]]:
+    """p50 and p99 of GET /timeline through a real gunicorn, with public.tweet_cards as it is and with
+    it replaced by a copy whose flags are constants, in turns (the view is restored at the end)."""
+    with psycopg.connect(url, autocommit=True) as owner:
+        with_flags = ("create or replace view public.tweet_cards with (security_invoker = true) as "
+                      + owner.execute("select pg_get_viewdef('public.tweet_cards')").fetchone()[0])
+        port = web_load.free_port()
+        master = web_load.start_gunicorn(url, port, log_path, workers=1)
+        client = web_load.KeepAliveClient(port, "GET", "/timeline", None,
+                                      {"Authorization": f"Bearer {access_token(web_load.JWT_SECRET, reader)}"})
+        timings: dict[str, list[float]] = {"GET /timeline, flags": [], "GET /timeline, no flags": []}
+        try:
+            for _ in range(ENDPOINT_TURNS):
+                for name, definition in zip(timings, (with_flags, FLAGLESS_TWEET_CARDS)):
+                    owner.execute(definition)
+                    for number in range(ENDPOINT_REQUESTS + 10):
+                        started = time.perf_counter()
+                        assert client.send() == 200
+                        if number >= 10:  # the first requests after a swap plan the query again
+                            timings[name].append((time.perf_counter() - started) * 1000)
+        finally:
+            owner.execute(with_flags)
+            client.close()
+            master.terminate()
+            master.wait(30)
+    return {name: percentiles(values) for name, values in timings.items()}
 
 
 def measure(urls: dict[int, str], loaded: dict[int, dict]) -> dict[str, dict[int, tuple[float, float]]]:
@@ -231,8 +301,8 @@ def measure(urls: dict[int, str], loaded: dict[int, dict]) -> dict[str, dict[int
                 for name, (query, parameters) in queries(ids).items():
                     milliseconds = timed(connection, ids["reader"], lambda c, q=query, p=parameters: read(c, q, p))
                     timings.setdefault(name, {}).setdefault(size, []).append(milliseconds)
-                for name, without in (("timeline, flags", False), ("timeline, no flags", True)):
-                    milliseconds = timed(connection, ids["reader"], timeline_page(without, ids["reader"]))
+                for name, projection in PROJECTIONS.items():
+                    milliseconds = timed(connection, ids["reader"], timeline_page(projection, ids["reader"]))
                     timings.setdefault(name, {}).setdefault(size, []).append(milliseconds)
     finally:
         for connection in connections.values():
@@ -263,7 +333,7 @@ def plans(url: str, ids: dict) -> list[str]:
     return lines
 
 
-def report(results: dict[str, dict[int, tuple[float, float]]]) -> None:
+def report(results: dict[str, dict[int, tuple[float, float]]], server: dict[int, dict[str, float]]) -> None:
     """The table: each query at both sizes and the ratio of their p99, then the flags' share."""
     print(f"{'query':<30}{f'{SMALL:,} p50':>12}{'p99':>8}{f'{LARGE:,} p50':>15}{'p99':>8}{'p99 ratio':>11}")
     for name, by_size in results.items():
@@ -271,9 +341,15 @@ def report(results: dict[str, dict[int, tuple[float, float]]]) -> None:
         print(f"{name:<30}{small_p50:>12.2f}{small_p99:>8.2f}{large_p50:>15.2f}{large_p99:>8.2f}"
               f"{large_p99 / small_p99:>11.2f}", flush=True)
     for size in (SMALL, LARGE):
-        with_flags, without = results["timeline, flags"][size][1], results["timeline, no flags"][size][1]
-        print(f"viewer flags at {size:,} tweets: timeline p99 {with_flags:.2f} ms against {without:.2f} ms "
-              f"without them (+{(with_flags / without - 1) * 100:.0f} %, goal <= 10 %)", flush=True)
+        flags, no_flags, before = (results[name][size] for name in PROJECTIONS)
+        print(f"viewer flags at {size:,} tweets, GET /timeline's query: p50 {flags[0]:.2f} ms with them, "
+              f"{no_flags[0]:.2f} without (+{(flags[0] / no_flags[0] - 1) * 100:.0f} %), p99 {flags[1]:.2f} against "
+              f"{no_flags[1]:.2f} (+{(flags[1] / no_flags[1] - 1) * 100:.0f} %), goal <= 10 %; the projection before "
+              f"this issue: p50 {before[0]:.2f}, p99 {before[1]:.2f}", flush=True)
+        with_flags, without, old = (server[size][name] for name in PROJECTIONS)
+        print(f"  inside the server (median execution): {with_flags:.3f} ms with flags, {without:.3f} without "
+              f"(+{(with_flags / without - 1) * 100:.0f} %), {old:.3f} with the projection before this issue", flush=True)
+
 
 
 def run(root: Path) -> None:
@@ -286,7 +362,13 @@ def run(root: Path) -> None:
                 connection.execute(sql.SQL("create database {}").format(sql.Identifier(f"discovery_{size}")))
                 urls[size] = database_url(server_url, f"discovery_{size}")
         loaded = {size: load(url, size) for size, url in urls.items()}
-        report(measure(urls, loaded))
+        results = measure(urls, loaded)
+        report(results, {size: server_milliseconds(url, loaded[size]["reader"]) for size, url in urls.items()})
+        endpoint = endpoint_timeline(urls[LARGE], loaded[LARGE]["reader"], root / "gunicorn.log")
+        (flags_p50, flags_p99), (none_p50, none_p99) = endpoint.values()
+        print(f"GET /timeline at {LARGE:,} tweets (gunicorn, 1 worker): p50 {flags_p50:.2f} ms with flags, "
+              f"{none_p50:.2f} without (+{(flags_p50 / none_p50 - 1) * 100:.0f} %); p99 {flags_p99:.2f} against "
+              f"{none_p99:.2f} (+{(flags_p99 / none_p99 - 1) * 100:.0f} %), goal <= 10 %", flush=True)
         print(f"plans at {LARGE:,} tweets:\n  " + "\n  ".join(plans(urls[LARGE], loaded[LARGE])), flush=True)
     finally:
         embedded.stop(root / "data")

@@ -6,14 +6,18 @@
 -- Tweets containing every word of the query, in any order, newest first: rare words through
 -- tweets_search_idx, words in many tweets by walking tweets_created_at_idx and testing each
 -- tweet's stored words until a page is found. The planner chooses by the words' frequencies, so
--- the query is planned for its words each time (api.discovery.search runs it unprepared).
-select card.*
-from public.tweets as tweet
-join public.tweet_cards as card on card.id = tweet.id
-where tweet.search_vector @@ plainto_tsquery('simple'::regconfig, public.search_folded(%(q)s))
-  and (tweet.created_at, tweet.id) < (%(before_created_at)s, %(before_id)s)
-order by tweet.created_at desc, tweet.id desc
-limit %(limit)s;
+-- the query is planned for its words each time (api.discovery.search runs it unprepared). The
+-- page is chosen first and only its rows are read through tweet_cards.
+with found as (
+  select id, created_at from public.tweets
+  where search_vector @@ plainto_tsquery('simple'::regconfig, public.search_folded(%(q)s))
+    and (created_at, id) < (%(before_created_at)s, %(before_id)s)
+  order by created_at desc, id desc
+  limit %(limit)s
+)
+select card.* from found
+join public.tweet_cards as card on card.id = found.id
+order by found.created_at desc, found.id desc;
 
 -- People in three ranks: usernames starting with the query, then full names starting with it,
 -- then usernames or full names containing it elsewhere. api.discovery.search asks each rank in
