@@ -7,8 +7,10 @@ Settings. The folders, from the bottom up:
   validation, pages, JSON, the OpenAPI document);
 - `caller/`: who calls (tokens) and the per-request transaction as that caller (database, pooler);
 - `limits/`: the web tier's rate limits and where they are counted;
-- `resources/`: a blueprint per resource (tweets, users, notifications, trends, operations);
+- `resources/`: a blueprint per resource (tweets, users, notifications, trends, reposts, bookmarks,
+  operations);
 - `safety/`: blocks, mutes and reports (what they hide and refuse, the database holds);
+- `discovery/`: finding tweets and people (threads, hashtag timelines, search);
 - `live/`: the Server-Sent Events streams and the per-process hub that feeds them;
 - `sign_in/`: the local stand-in for Supabase Auth's `/auth/v1`;
 - `client/`: the web client's files and the page that serves them;
@@ -71,15 +73,17 @@ def register_plumbing(app, settings: Settings) -> None:
 def register_resources(app, settings: Settings) -> None:
     """The blueprints, the live hub, the limits stated on their routes, local sign-in and the client."""
     from api.client import serving
+    from api.discovery import context, hashtags, search
     from api.limits import policy
     from api.live import hub, streams
-    from api.resources import notifications, operations, trends, tweets, users
+    from api.resources import bookmarks, notifications, operations, reposts, trends, tweets, users
     from api.safety import relations, reports
     from api.sign_in import endpoints as sign_in
 
     hub.init_app(app, settings)
     limiter = policy.init_app(app, settings)
-    for module in (tweets, users, notifications, trends, relations, reports, streams, operations):
+    for module in (tweets, users, notifications, trends, reposts, bookmarks, context, hashtags, search,
+                   relations, reports, streams, operations):
         app.register_blueprint(module.blueprint)
     sign_in.init_app(app, settings, limiter)
     serving.init_app(app, settings)

@@ -20,6 +20,7 @@ class TweetCreated:
     reply_to_id: uuid.UUID | None
     content: str
     created_at: datetime
+    quote_of_id: uuid.UUID | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,6 +29,8 @@ class TweetDeleted:
     user_id: uuid.UUID
     content: str
     created_at: datetime
+    # Absent from messages enqueued before reply counts were kept.
+    reply_to_id: uuid.UUID | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +41,18 @@ class LikeCreated:
 
 @dataclasses.dataclass(frozen=True)
 class LikeDeleted:
+    user_id: uuid.UUID
+    tweet_id: uuid.UUID
+
+
+@dataclasses.dataclass(frozen=True)
+class RepostCreated:
+    user_id: uuid.UUID
+    tweet_id: uuid.UUID
+
+
+@dataclasses.dataclass(frozen=True)
+class RepostDeleted:
     user_id: uuid.UUID
     tweet_id: uuid.UUID
 
@@ -88,14 +103,17 @@ class UserReinstated:
     user_id: uuid.UUID
 
 
-Event = Union[TweetCreated, TweetDeleted, LikeCreated, LikeDeleted, FollowCreated, FollowDeleted,
-              BlockCreated, BlockDeleted, MuteCreated, MuteDeleted, UserSuspended, UserReinstated]
+Event = Union[TweetCreated, TweetDeleted, LikeCreated, LikeDeleted, RepostCreated, RepostDeleted,
+              FollowCreated, FollowDeleted, BlockCreated, BlockDeleted, MuteCreated, MuteDeleted,
+              UserSuspended, UserReinstated]
 
 EVENT_TYPES: dict[str, type] = {
     "tweet.created": TweetCreated,
     "tweet.deleted": TweetDeleted,
     "like.created": LikeCreated,
     "like.deleted": LikeDeleted,
+    "repost.created": RepostCreated,
+    "repost.deleted": RepostDeleted,
     "follow.created": FollowCreated,
     "follow.deleted": FollowDeleted,
     "block.created": BlockCreated,
@@ -106,6 +124,8 @@ EVENT_TYPES: dict[str, type] = {
     "user.reinstated": UserReinstated,
 }
 
+# Fields that may be null or absent: a tweet that replies to or quotes nothing.
+OPTIONAL_FIELDS = frozenset({"reply_to_id", "quote_of_id"})
 # PostgreSQL writes 0 to 6 fraction digits; Python 3.10's fromisoformat wants 0, 3 or 6.
 FRACTION = re.compile(r"\.(\d{1,6})(?=[+-]|Z|$)")
 
@@ -120,7 +140,7 @@ def parse(message: Any) -> Event:
         raise MalformedEvent(f"unknown event type {type_name!r}"[:200])
     values = {}
     for field in dataclasses.fields(event_type):
-        values[field.name] = _field(message, field.name, optional=field.name == "reply_to_id")
+        values[field.name] = _field(message, field.name, optional=field.name in OPTIONAL_FIELDS)
     return event_type(**values)
 
 

@@ -18,7 +18,8 @@ from consumer import events
 
 
 def write(connection: psycopg.Connection, batch: list[events.Event]) -> None:
-    """Pull newly popular authors, fan out and backfill, take out what is gone or hidden, then trim."""
+    """Pull newly popular authors, fan out tweets and reposts and backfill, take out what is gone or
+    hidden, then trim."""
     created = [event for event in batch if isinstance(event, events.TweetCreated)]
     deleted = [event.tweet_id for event in batch if isinstance(event, events.TweetDeleted)]
     follows = [(event.follower_id, event.followee_id)
@@ -26,6 +27,8 @@ def write(connection: psycopg.Connection, batch: list[events.Event]) -> None:
     unfollows = [(event.follower_id, event.followee_id)
                  for event in batch if isinstance(event, events.FollowDeleted)]
     hidden, unmuted = _safety_pairs(batch)
+    reposts = [(event.user_id, event.tweet_id) for event in batch if isinstance(event, events.RepostCreated)]
+    unreposts = [(event.user_id, event.tweet_id) for event in batch if isinstance(event, events.RepostDeleted)]
     if follows:
         # The counters do not hold this batch's follows yet: the statement adds them.
         gained = Counter(followee for _, followee in follows)
@@ -33,18 +36,22 @@ def write(connection: psycopg.Connection, batch: list[events.Event]) -> None:
             "user_ids": sorted(gained), "gains": [gained[user_id] for user_id in sorted(gained)]})
     if created:
         connection.execute(QUERIES["fan_out_tweets"], {"tweet_ids": [event.tweet_id for event in created]})
+    if reposts:
+        connection.execute(QUERIES["fan_out_reposts"], _reposts(reposts))
     if follows or unmuted:
         # An unmute brings back the muted user's newest tweets, as a new follow would.
         connection.execute(QUERIES["backfill_follows"], _pairs(follows + unmuted))
     if deleted:
         connection.execute(QUERIES["remove_deleted_tweets"], {"tweet_ids": deleted})
+    if unreposts:
+        connection.execute(QUERIES["remove_unreposted"], _reposts(unreposts))
     if unfollows:
         connection.execute(QUERIES["remove_unfollowed"], _pairs(unfollows))
     if hidden:
         connection.execute(QUERIES["remove_blocked_and_muted"], _pairs(hidden))
-    if created or follows or unmuted:
+    if created or reposts or follows or unmuted:
         connection.execute(QUERIES["trim_timelines"], {
-            "author_ids": sorted({event.user_id for event in created}),
+            "author_ids": sorted({event.user_id for event in created} | {user_id for user_id, _ in reposts}),
             "follower_ids": sorted({follower for follower, _ in follows + unmuted}),
         })
 
@@ -67,3 +74,8 @@ def _pairs(pairs: list[tuple[uuid.UUID, uuid.UUID]]) -> dict[str, list[uuid.UUID
     """(follower, followee) pairs as the two arrays the statements unnest."""
     return {"follower_ids": [follower for follower, _ in pairs],
             "followee_ids": [followee for _, followee in pairs]}
+
+
+def _reposts(pairs: list[tuple[uuid.UUID, uuid.UUID]]) -> dict[str, list[uuid.UUID]]:
+    """(reposter, tweet) pairs as the two arrays the statements unnest."""
+    return {"user_ids": [user_id for user_id, _ in pairs], "tweet_ids": [tweet_id for _, tweet_id in pairs]}

@@ -19,6 +19,7 @@ LAYERS = (
     ("api.caller",),
     ("api.limits",),
     ("api.resources", "api.safety"),
+    ("api.discovery",),
     ("api.live",),
     ("api.sign_in",),
     ("api.client",),

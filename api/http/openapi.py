@@ -8,6 +8,7 @@ from api.http.validation import (
     AVATAR_URL_MAX_CHARACTERS,
     FULL_NAME_MAX_CHARACTERS,
     REPORT_REASON_MAX_CHARACTERS,
+    SEARCH_QUERY_MAX_CHARACTERS,
     TWEET_MAX_CHARACTERS,
 )
 
@@ -26,6 +27,9 @@ TWEET_CHARACTER = "[^\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f]"
 TWEET_TEXT = (f"^{TWEET_CHARACTER}*[^\\u0000-\\u001f\\u007f-\\u009f{schema_bracket_body(INVISIBLE_RANGES)}]"
               f"{TWEET_CHARACTER}*$")
 IDEMPOTENCY_KEY = {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"}
+# A search query: one line, with something besides whitespace (it is stripped before it is counted).
+ONE_LINE_CHARACTER = "[^\\u0000-\\u001f\\u007f-\\u009f]"
+SEARCH_TEXT = f"^{ONE_LINE_CHARACTER}*[^\\s\\u0000-\\u001f\\u007f-\\u009f]{ONE_LINE_CHARACTER}*$"
 
 
 def reference(name: str) -> dict:
@@ -96,24 +100,48 @@ LAST_EVENT_ID = {"name": "Last-Event-ID", "in": "header", "schema": {"type": "st
 EVENT_STREAM = {"description": "Server-Sent Events: `id:`, `event:`, one line of JSON `data:`; comments keep it open",
                 "content": {"text/event-stream": {"schema": {"type": "string"}}}}
 
+TWEET_FIELDS = ["id", "user_id", "content", "created_at", "reply_to_id", "author", "like_count", "reply_count",
+                "repost_count", "liked", "reposted", "bookmarked"]
+TWEET_PROPERTIES = {
+    "id": UUID, "user_id": UUID, "content": {"type": "string"}, "created_at": TIMESTAMP,
+    "reply_to_id": NULLABLE_UUID, "author": reference("Author"), "like_count": {"type": "integer"},
+    "reply_count": {"type": "integer"}, "repost_count": {"type": "integer"},
+    "liked": {"type": "boolean"}, "reposted": {"type": "boolean"}, "bookmarked": {"type": "boolean",
+                                                                                "description": "false for anon"}}
+SEARCH_QUERY = {"name": "q", "in": "query", "required": True, "schema": {
+    "type": "string", "minLength": 1, "maxLength": SEARCH_QUERY_MAX_CHARACTERS, "pattern": SEARCH_TEXT}}
+
 SCHEMAS = {
     "Problem": {"type": "object", "required": ["type", "title", "status", "detail"], "properties": {
         "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
         "detail": {"type": "string"}}},
     "Author": {"type": "object", "properties": {"id": UUID, "username": {"type": "string"},
                "full_name": NULLABLE_STRING, "avatar_url": NULLABLE_STRING}},
-    "Tweet": {"type": "object", "required": ["id", "user_id", "content", "created_at", "author", "like_count"],
-              "properties": {"id": UUID, "user_id": UUID, "content": {"type": "string"},
-                             "created_at": TIMESTAMP, "reply_to_id": NULLABLE_UUID,
-                             "author": reference("Author"), "like_count": {"type": "integer"}}},
+    "Tweet": {"type": "object", "required": [*TWEET_FIELDS, "quote_of"], "properties": {
+        **TWEET_PROPERTIES,
+        "quote_of": {"oneOf": [reference("QuotedTweet"), {"type": "null"}],
+                     "description": "the quoted tweet, without its own quote_of; null when it is gone"},
+        "reposted_by": {**reference("Author"),
+                        "description": "in timelines, user pages and the user stream: who reposted it"},
+        "reposted_at": {**TIMESTAMP, "description": "when it was reposted (the row's place in the list)"}}},
+    "QuotedTweet": {"type": "object", "required": TWEET_FIELDS, "properties": TWEET_PROPERTIES},
     "NewTweet": {"type": "object", "required": ["content"], "additionalProperties": False, "properties": {
         "content": {"type": "string", "minLength": 1, "maxLength": TWEET_MAX_CHARACTERS, "pattern": TWEET_TEXT},
-        "reply_to_id": {**NULLABLE_UUID, "description": "a tweet that exists (else 422)"}}},
+        "reply_to_id": {**NULLABLE_UUID, "description": "a tweet that exists (else 422)"},
+        "quote_of_id": {**NULLABLE_UUID, "description": "a tweet that exists, quoted (else 422)"}}},
+    "Mark": {"type": "object", "required": ["user_id", "tweet_id", "created_at"], "properties": {
+        "user_id": UUID, "tweet_id": UUID, "created_at": {"type": ["string", "null"], "format": "date-time"}}},
+    "Context": {"type": "object", "required": ["ancestors", "descendants"], "properties": {
+        "ancestors": {"type": "array", "items": reference("Tweet"), "description": "oldest first"},
+        "descendants": {"type": "array", "items": reference("Tweet"),
+                        "description": "in conversation order, at most 200, nearest replies first"}}},
     "Profile": {"type": "object", "properties": {
         "id": UUID, "username": {"type": "string"}, "full_name": NULLABLE_STRING,
         "avatar_url": NULLABLE_STRING, "created_at": TIMESTAMP, "updated_at": TIMESTAMP,
         "tweet_count": {"type": "integer"}, "follower_count": {"type": "integer"},
         "following_count": {"type": "integer"},
+        "following": {"type": "boolean", "description": "the caller follows this user (false for anon)"},
+        "followed_by": {"type": "boolean", "description": "this user follows the caller (false for anon)"},
         "blocking": {"type": "boolean", "description": "whether you block this user (false when anonymous)"},
         "muting": {"type": "boolean", "description": "whether you mute this user (false when anonymous)"}}},
     "ProfileUpdate": {"type": "object", "required": ["username"], "additionalProperties": False, "properties": {
@@ -122,7 +150,7 @@ SCHEMAS = {
         "avatar_url": {"type": ["string", "null"], "maxLength": AVATAR_URL_MAX_CHARACTERS,
                        "pattern": ONE_LINE_TEXT}}},
     "Notification": {"type": "object", "properties": {
-        "id": UUID, "type": {"enum": ["mention", "reply", "like", "follow"]}, "actor": reference("Author"),
+        "id": UUID, "type": {"enum": ["mention", "reply", "like", "follow", "repost", "quote"]}, "actor": reference("Author"),
         "tweet_id": NULLABLE_UUID, "created_at": TIMESTAMP,
         "read_at": {"type": ["string", "null"], "format": "date-time"}}},
     "MarkRead": {"oneOf": [
@@ -170,6 +198,34 @@ PATHS = {
                           parameters=[TWEET_ID]),
         "delete": operation("Unlike a tweet (idempotent)", {"204": ok("Not liked"), **NOT_FOUND}, user=True,
                             parameters=[TWEET_ID])},
+    "/tweets/{id}/repost": {
+        "post": operation("Repost a tweet (idempotent)", {"200": ok("Reposted", reference("Mark")), **NOT_FOUND,
+                                                         **NO_PROFILE}, user=True, parameters=[TWEET_ID]),
+        "delete": operation("Undo a repost (idempotent)", {"204": ok("Not reposted"), **NOT_FOUND}, user=True,
+                            parameters=[TWEET_ID])},
+    "/tweets/{id}/bookmark": {
+        "post": operation("Bookmark a tweet (idempotent, private)",
+                          {"200": ok("Bookmarked", reference("Mark")), **NOT_FOUND, **NO_PROFILE}, user=True,
+                          parameters=[TWEET_ID]),
+        "delete": operation("Remove a bookmark (idempotent)", {"204": ok("Not bookmarked"), **NOT_FOUND}, user=True,
+                            parameters=[TWEET_ID])},
+    "/me/bookmarks": {"get": operation("Your bookmarks, newest bookmark first",
+                                       {"200": ok("A page", page_of("Tweet")), **BAD_PAGE}, user=True,
+                                       parameters=PAGE_PARAMETERS)},
+    "/tweets/{id}/context": {"get": operation(
+        "The thread around a tweet: what it replies to, oldest first, and the replies under it",
+        {"200": ok("Ancestors and descendants", reference("Context")), **NOT_FOUND}, parameters=[TWEET_ID])},
+    "/hashtags/{tag}/tweets": {"get": operation(
+        "Tweets carrying a hashtag (ignoring case), newest first",
+        {"200": ok("A page", page_of("Tweet")), **BAD_PAGE,
+         "404": problem("Not a hashtag: letters, digits or _ with at least one letter, without '#'")},
+        parameters=[path_parameter("tag", {"type": "string", "minLength": 1}), *PAGE_PARAMETERS])},
+    "/search/tweets": {"get": operation(
+        "Tweets containing every word of q (any order, ignoring case and accents), newest first",
+        {"200": ok("A page", page_of("Tweet")), **BAD_PAGE}, parameters=[SEARCH_QUERY, *PAGE_PARAMETERS])},
+    "/search/users": {"get": operation(
+        "Profiles whose username or full name starts with q (ignoring case and accents), then those containing it",
+        {"200": ok("A page", page_of("Profile")), **BAD_PAGE}, parameters=[SEARCH_QUERY, *PAGE_PARAMETERS])},
     "/timeline": {"get": operation("Your tweets and your followees', newest first",
                                    {"200": ok("A page", page_of("Tweet")), **BAD_PAGE}, user=True,
                                    parameters=PAGE_PARAMETERS)},

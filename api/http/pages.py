@@ -39,6 +39,7 @@ CHECK_BYTES = 12
 CURSOR_KEY_LABEL = b"chirp page cursor key v2"
 # Where init_app keeps the key in `app.extensions`.
 EXTENSION = "page_cursors"
+MALFORMED_CURSOR = "cursor is malformed: pass next_cursor from a page as it is"
 # The first page starts "before" a row later than any: one query text serves every page.
 FIRST_PAGE_BEFORE = (
     datetime.datetime.max.replace(tzinfo=datetime.timezone.utc),
@@ -68,13 +69,31 @@ class PageRequest:
 def page_request(list_name: str, owner: object = "") -> PageRequest:
     """Read `limit` and `cursor` for the list `list_name` (of `owner`, for lists that are someone's);
     400 when either is malformed or the cursor came from another list, caller or deployment."""
+    limit, list_scope, raw_cursor = _limit_scope_cursor(list_name, owner)
+    before = FIRST_PAGE_BEFORE if raw_cursor is None else decode_cursor(raw_cursor, list_name, list_scope)
+    return PageRequest(list_name, list_scope, limit, *before)
+
+
+def position_request(list_name: str, owner: object, parse) -> tuple[int, str, object]:
+    """For a list ordered by something else than time: `limit`, the scope, and the position after
+    which the page starts (None on the first page), `parse`d from the cursor's values."""
+    limit, list_scope, raw_cursor = _limit_scope_cursor(list_name, owner)
+    if raw_cursor is None:
+        return limit, list_scope, None
+    values = decode_position(raw_cursor, list_name, list_scope)
+    try:
+        return limit, list_scope, parse(values)
+    except (ValueError, TypeError, AttributeError):
+        raise BadRequest(MALFORMED_CURSOR) from None
+
+
+def _limit_scope_cursor(list_name: str, owner: object) -> tuple[int, str, str | None]:
+    """The checked `limit`, the list's scope, and the raw cursor (None when absent)."""
     raw_limit = query_parameter("limit", str(DEFAULT_PAGE_SIZE))
     if not raw_limit.isascii() or not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_PAGE_SIZE:
         raise BadRequest(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}")
-    list_scope = scope(list_name, owner, flask.current_app.extensions[EXTENSION].caller())
-    raw_cursor = query_parameter("cursor")
-    before = FIRST_PAGE_BEFORE if raw_cursor is None else decode_cursor(raw_cursor, list_name, list_scope)
-    return PageRequest(list_name, list_scope, int(raw_limit), *before)
+    caller = flask.current_app.extensions[EXTENSION].caller()
+    return int(raw_limit), scope(list_name, owner, caller), query_parameter("cursor")
 
 
 def scope(list_name: str, owner: object, caller: uuid.UUID | None) -> str:
@@ -114,52 +133,57 @@ def check(key: bytes, list_scope: str, payload: str) -> str:
     return base64.urlsafe_b64encode(digest[:CHECK_BYTES]).decode()
 
 
-def encode_cursor(list_name: str, list_scope: str, created_at: datetime.datetime, row_id: uuid.UUID) -> str:
-    """The opaque cursor of a row of a list."""
-    raw = json.dumps([list_name, created_at.isoformat(), str(row_id)], separators=(",", ":"))
+def encode_cursor(list_name: str, list_scope: str, *position) -> str:
+    """The opaque cursor of a row of a list, at `position` (times, ids, whole numbers)."""
+    values = [value.isoformat() if isinstance(value, datetime.datetime)
+              else value if isinstance(value, int) else str(value) for value in position]
+    raw = json.dumps([list_name, *values], separators=(",", ":"))
     payload = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
     return f"{payload}.{check(cursor_key(flask.current_app), list_scope, payload)}"
 
 
-def _fields(payload: str) -> list[str]:
-    """The payload's three strings; ValueError for anything else (this API issues nothing else)."""
-    padded = payload + "=" * (-len(payload) % 4)
-    fields = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    if not isinstance(fields, list) or len(fields) != 3 or not all(isinstance(f, str) for f in fields):
-        raise ValueError("not three strings")
-    return fields
-
-
 def decode_cursor(cursor: str, list_name: str, list_scope: str) -> tuple[datetime.datetime, uuid.UUID]:
     """The row a cursor names; 400 for a cursor of another list or anything this API did not issue."""
-    malformed = BadRequest("cursor is malformed: pass next_cursor from a page as it is")
+    values = decode_position(cursor, list_name, list_scope)
     try:
-        if len(cursor) > MAX_CURSOR_CHARACTERS:
-            raise ValueError("too long")
-        payload, _, received_check = cursor.partition(".")
-        name, created_at, row_id = _fields(payload)
-    except (ValueError, binascii.Error, UnicodeError):
-        raise malformed from None
-    if name != list_name:
-        raise BadRequest(f"cursor belongs to another list ({name:.40}), not to {list_name}")
-    expected = check(cursor_key(flask.current_app), list_scope, payload)
-    if not hmac.compare_digest(received_check.encode(), expected.encode()):
-        raise BadRequest(f"cursor was not issued for this {list_name} list and caller, or was altered")
-    try:
+        created_at, row_id = values
         timestamp = datetime.datetime.fromisoformat(created_at)
         if timestamp.tzinfo is None:
             raise ValueError("naive timestamp")
         return timestamp, uuid.UUID(row_id)
-    except ValueError:
-        raise malformed from None
+    except (ValueError, TypeError, AttributeError):
+        raise BadRequest(MALFORMED_CURSOR) from None
+
+
+def decode_position(cursor: str, list_name: str, list_scope: str) -> list:
+    """The values of the position a cursor names, checked to be this list's and unaltered."""
+    try:
+        if len(cursor) > MAX_CURSOR_CHARACTERS:
+            raise ValueError("too long")
+        payload, _, received_check = cursor.partition(".")
+        padded = payload + "=" * (-len(payload) % 4)
+        name, *values = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, TypeError, binascii.Error, UnicodeError):
+        raise BadRequest(MALFORMED_CURSOR) from None
+    if name != list_name:
+        raise BadRequest(f"cursor belongs to another list ({name!s:.40}), not to {list_name}")
+    expected = check(cursor_key(flask.current_app), list_scope, payload)
+    if not hmac.compare_digest(received_check.encode(), expected.encode()):
+        raise BadRequest(f"cursor was not issued for this {list_name} list and caller, or was altered")
+    return values
 
 
 def page(rows: list[dict], request: PageRequest, render) -> dict:
-    """The response body: at most `limit` rendered rows and the cursor of the last one if more follow."""
+    """The response body: at most `limit` rendered rows and the cursor of the last one if more follow.
+
+    A row is at (created_at, id), or at (position_at, id) in lists placed by another time (a
+    repost's, a bookmark's)."""
     shown = rows[: request.limit]
     next_cursor = None
     if len(rows) > request.limit:
-        next_cursor = encode_cursor(request.list_name, request.scope, shown[-1]["created_at"], shown[-1]["id"])
+        last = shown[-1]
+        position = last.get("position_at") or last["created_at"]
+        next_cursor = encode_cursor(request.list_name, request.scope, position, last["id"])
     return {"data": [render(row) for row in shown], "next_cursor": next_cursor}
 
 

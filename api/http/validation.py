@@ -21,6 +21,7 @@ TWEET_MAX_CHARACTERS = 280
 FULL_NAME_MAX_CHARACTERS = 100
 AVATAR_URL_MAX_CHARACTERS = 2048
 REPORT_REASON_MAX_CHARACTERS = 1000
+SEARCH_QUERY_MAX_CHARACTERS = 256
 USERNAME = re.compile(r"[A-Za-z0-9_]{3,15}")
 # C0 and C1 controls and DEL, except tab and newline; the database's check refuses the same set.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -36,7 +36,6 @@ class LiveEvent:
     actor_id: uuid.UUID | None = None
 
 
-
 def read_events(connection: psycopg.Connection, after_id: int) -> Iterator[LiveEvent]:
     """The live events after `after_id` still kept, oldest first, each with its frame rendered once."""
     while True:
@@ -49,22 +48,41 @@ def read_events(connection: psycopg.Connection, after_id: int) -> Iterator[LiveE
 
 
 def _render(connection: psycopg.Connection, rows: list[dict]) -> Iterator[LiveEvent]:
-    """Events with their frames: tweets and notifications as the REST API shows them right now."""
+    """Events with their frames: tweets, reposts and notifications as the REST API shows them right now.
+
+    A frame is rendered once for every stream, so the viewer's flags (liked, reposted, bookmarked)
+    are those of nobody in particular: false, as for an anonymous reader (the listener reads as the
+    web process's own role). A repost goes out as a `tweet` event carrying `reposted_by`."""
     tweets = _by_id(connection, "tweets_by_ids", [row["tweet_id"] for row in rows if row["kind"] == "tweet"])
+    reposts = _reposts(connection, [row for row in rows if row["kind"] == "repost"])
     notifications = _by_id(connection, "notifications_by_ids",
                            [row["notification_id"] for row in rows if row["kind"] == "notification"])
     for row in rows:
         data = actor_id = None
+        name = row["kind"]
         if row["kind"] == "tweet" and row["tweet_id"] in tweets:
             data = representations.tweet(tweets[row["tweet_id"]])
+        elif row["kind"] == "repost" and (row["user_id"], row["tweet_id"]) in reposts:
+            data, name = representations.tweet(reposts[row["user_id"], row["tweet_id"]]), "tweet"
+            # A reader who blocks or mutes the reposter does not see the repost.
+            actor_id = row["user_id"]
         elif row["kind"] == "notification" and row["notification_id"] in notifications:
             data = representations.notification(notifications[row["notification_id"]])
             actor_id = data["actor"]["id"]
         elif row["kind"] == "delete":
             data = {"tweet_id": row["tweet_id"]}
-        frame = None if data is None else frame_bytes(row["id"], row["kind"], data)
+        frame = None if data is None else frame_bytes(row["id"], name, data)
         yield LiveEvent(row["id"], row["kind"], row["user_id"], row["tweet_id"], row["followee_id"], frame,
                         row["target_id"], actor_id)
+
+
+def _reposts(connection: psycopg.Connection, rows: list[dict]) -> dict[tuple[uuid.UUID, uuid.UUID], dict]:
+    """The reposted tweets of repost events that still stand, by (reposter, tweet); one query."""
+    if not rows:
+        return {}
+    found = connection.execute(QUERIES["reposts_by_keys"], {
+        "user_ids": [row["user_id"] for row in rows], "tweet_ids": [row["tweet_id"] for row in rows]})
+    return {(row["reposted_by_id"], row["id"]): row for row in found}
 
 
 def _by_id(connection: psycopg.Connection, query_name: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict]:

@@ -93,7 +93,8 @@ class Stream:
             return event.kind in ("tweet", "delete")
         if event.kind == "notification":
             return event.user_id == self.user_id
-        if event.kind == "tweet":
+        if event.kind in ("tweet", "repost"):
+            # A repost's user is the reposter: their followers' streams carry it, as their timelines do.
             return event.user_id in self.authors()
         if event.kind == "delete":
             return event.user_id in self.authors() or event.tweet_id in self.shown
@@ -102,7 +103,7 @@ class Stream:
     def sent(self, event: LiveEvent) -> None:
         """Note that `event` went out: ids only move forward, and shown tweets are remembered."""
         self.last_id = event.id
-        if event.kind == "tweet":
+        if event.kind in ("tweet", "repost"):
             self.shown[event.tweet_id] = None
             if len(self.shown) > SHOWN_TWEETS_REMEMBERED:
                 self.shown.popitem(last=False)
@@ -286,6 +287,8 @@ class Hub:
                 candidates = set(self.by_user.get(event.user_id, ()))
             elif event.kind == "tweet":
                 candidates = self.public | self.by_author.get(event.user_id, set())
+            elif event.kind == "repost":
+                candidates = set(self.by_author.get(event.user_id, ()))
             else:  # a deletion may concern any stream that showed the tweet
                 candidates = set(self.public).union(*self.by_user.values())
         for stream in candidates:

@@ -29,18 +29,26 @@ def create_tweet():
     """Create a tweet as the caller: 201 with Location; a repeated Idempotency-Key returns the first."""
     identity = require_user()
     body = validation.json_body()
-    validation.unknown_fields(body, {"content", "reply_to_id"})
-    content = validation.tweet_content(body.get("content"))
-    reply_to_id = body.get("reply_to_id")
-    if reply_to_id is not None:
-        reply_to_id = validation.uuid_field(reply_to_id, "reply_to_id")
+    validation.unknown_fields(body, {"content", "reply_to_id", "quote_of_id"})
+    fields = {
+        "user_id": identity.user_id,
+        "content": validation.tweet_content(body.get("content")),
+        "reply_to_id": _optional_uuid(body, "reply_to_id"),
+        "quote_of_id": _optional_uuid(body, "quote_of_id"),
+    }
     key = idempotency_key()
     with caller_transaction() as connection:
-        row = _create_once(connection, identity.user_id, content, reply_to_id, key)
+        row = _create_once(connection, fields, key)
     response = flask.jsonify(representations.tweet(row))
     response.status_code = 201
     response.headers["Location"] = f"/tweets/{row['id']}"
     return response
+
+
+def _optional_uuid(body: dict, field: str) -> uuid.UUID | None:
+    """An optional uuid field of the body: absent or null gives None."""
+    value = body.get(field)
+    return None if value is None else validation.uuid_field(value, field)
 
 
 def idempotency_key() -> str | None:
@@ -51,7 +59,7 @@ def idempotency_key() -> str | None:
     return key
 
 
-def _create_once(connection, user_id, content, reply_to_id, key) -> dict:
+def _create_once(connection, fields: dict, key) -> dict:
     """Insert the tweet, unless `key` already created one in the last 24 hours: then that one's row.
 
     The key's record is kept by SECURITY DEFINER functions (the caller is auth.uid()); past a user's
@@ -65,7 +73,7 @@ def _create_once(connection, user_id, content, reply_to_id, key) -> dict:
             raise UnprocessableContent(PROFILE_REQUIRED) from None
         if not claimed["claimed"]:
             return _earlier_tweet(connection, parameters)
-    row = _insert_tweet(connection, user_id, content, reply_to_id)
+    row = _insert_tweet(connection, fields)
     if key is not None:
         connection.execute(QUERIES["remember_idempotent_tweet"], {**parameters, "tweet_id": row["id"]})
     return row
@@ -82,16 +90,15 @@ def _earlier_tweet(connection, parameters: dict) -> dict:
     return row
 
 
-def _insert_tweet(connection, user_id, content, reply_to_id) -> dict:
-    """Insert one tweet and return it; a missing parent tweet or profile is the client's mistake (422)."""
+def _insert_tweet(connection, fields: dict) -> dict:
+    """Insert one tweet and return it; a missing parent, quoted tweet or profile is the client's mistake (422)."""
     try:
-        return connection.execute(
-            QUERIES["insert_tweet"],
-            {"user_id": user_id, "content": content, "reply_to_id": reply_to_id},
-        ).fetchone()
+        return connection.execute(QUERIES["insert_tweet"], fields).fetchone()
     except database_errors.ForeignKeyViolation as error:
         if error.diag.constraint_name == "tweets_reply_to_id_fkey":
             raise UnprocessableContent("reply_to_id names no tweet") from None
+        if error.diag.constraint_name == "tweets_quote_of_id_fkey":
+            raise UnprocessableContent("quote_of_id names no tweet") from None
         raise UnprocessableContent(PROFILE_REQUIRED) from None
     except database_errors.CheckViolation as error:
         # validation.tweet_content refuses all of this first; were the database's Unicode tables
@@ -139,7 +146,7 @@ def list_tweets():
 
 @blueprint.get("/timeline")
 def timeline():
-    """The caller's own tweets and their followees', newest first (see api/timeline.py)."""
+    """The caller's own tweets and reposts and their followees', newest first (see home_timeline)."""
     identity = require_user()
     request = pages.page_request("timeline", identity.user_id)
     with caller_transaction(read_only=True) as connection:

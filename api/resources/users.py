@@ -9,7 +9,7 @@ from api.caller.database import caller_transaction
 from api.caller.tokens import require_user
 from api.http import pages, validation
 from api.http.errors import Conflict, NotFound, UnprocessableContent
-from api.resources import representations
+from api.resources import positions, representations
 from chirp.queries import QUERIES
 
 blueprint = flask.Blueprint("users", __name__)
@@ -39,11 +39,15 @@ def get_user(username: str):
 
 @blueprint.get("/users/<username>/tweets")
 def user_tweets(username: str):
-    """One user's tweets, newest first, a page at a time."""
+    """One user's tweets and reposts, newest first, a page at a time."""
     request = pages.page_request("user_tweets", username)
     with caller_transaction(read_only=True) as connection:
-        parameters = {**request.parameters(), "user_id": _user_id(connection, username)}
-        rows = connection.execute(QUERIES["user_tweets_page"], parameters).fetchall()
+        user_id = _user_id(connection, username)
+        rows = positions.distinct_rows(
+            lambda before_created_at, before_id, limit: connection.execute(QUERIES["user_tweets_page"], {
+                "user_id": user_id, "limit": limit,
+                "before_created_at": before_created_at, "before_id": before_id}).fetchall(),
+            request)
     return pages.page(rows, request, representations.tweet)
 
 

@@ -45,7 +45,7 @@ def go(page, link: str, heading: str):
 
 def post_tweet(page, text: str):
     page.get_by_label("What’s happening?").fill(text)
-    page.get_by_role("button", name="Post").click()
+    page.get_by_role("button", name="Post", exact=True).click()
     expect(page.get_by_label("What’s happening?")).to_have_value("")
 
 
@@ -89,7 +89,7 @@ def test_two_people_follow_mention_and_see_it_live(browser, site, screenshot_pat
     bob.get_by_role("button", name="Reply to @alice").first.click()
     expect(bob.get_by_label("What’s happening?")).to_be_focused()
     bob.keyboard.type("Welcome!")
-    bob.get_by_role("button", name="Post").click()
+    bob.get_by_role("button", name="Post", exact=True).click()
     expect(bob.locator(".tweet", has_text="@alice Welcome!")).to_be_visible()
     bob.locator(".tweet", has_text="live in bob's home").get_by_role("button", name="Like").click()
     expect(bob.locator(".tweet", has_text="live in bob's home").locator(".likes")).to_have_text("1 like")
@@ -127,7 +127,7 @@ def test_load_more_follows_the_cursor(browser, site):
 def test_counter_counts_code_points_after_nfc_and_refuses_281(browser, site):
     page = sign_up(browser.new_context(viewport=PHONE_VIEWPORT), site.base_url, "counter")
     text = page.get_by_label("What’s happening?")
-    post = page.get_by_role("button", name="Post")
+    post = page.get_by_role("button", name="Post", exact=True)
     text.fill("e\u0301" * 280)  # 560 code points, 280 after NFC: allowed
     expect(page.locator("#compose-counter")).to_have_text("280 / 280")
     expect(post).to_be_enabled()

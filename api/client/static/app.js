@@ -3,6 +3,7 @@
 // This module wires routes, the session and the user's live stream; the views show each route.
 
 import { ApiError, get, onConnectionChange, useTokens } from './api.js';
+import * as discovery from './discovery.js';
 import { userStream } from './live.js';
 import * as me from './me.js';
 import { catchUpNotifications, forgetUnread, loadUnread, receive, renderNotifications } from './notifications.js';
@@ -152,6 +153,7 @@ async function main() {
   followConnection();
   followSession();
   $('#sign-out').addEventListener('click', () => session.signOut());
+  discovery.wireSearchForm();
   window.addEventListener('hashchange', () => { showMessage(''); route(); });
   showAccount();
   await session.start();

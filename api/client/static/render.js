@@ -24,7 +24,7 @@ export function timeElement(iso) {
   return element('time', { dateTime: iso, title: date.toLocaleString() }, text);
 }
 
-// A tweet's text with @mentions as links to profiles and #tags marked, all as text nodes.
+// A tweet's text with @mentions linked to profiles and #tags to their timelines, all as text nodes.
 export function tweetText(content) {
   const paragraph = element('p', { className: 'content' });
   for (const part of content.split(MENTION_OR_TAG)) {
@@ -32,12 +32,16 @@ export function tweetText(content) {
     if (part.startsWith('@') && MENTION_OR_TAG.test(part)) {
       paragraph.append(element('a', { href: `#/users/${part.slice(1)}` }, part));
     } else if (part.startsWith('#') && MENTION_OR_TAG.test(part)) {
-      paragraph.append(element('span', { className: 'tag' }, part));
+      paragraph.append(element('a', { className: 'tag', href: hashtagHref(part.slice(1)) }, part));
     } else {
       paragraph.append(document.createTextNode(part));
     }
   }
   return paragraph;
+}
+
+export function hashtagHref(tag) {
+  return `#/hashtags/${encodeURIComponent(tag)}`;
 }
 
 function authorName(author) {
@@ -81,7 +85,9 @@ function tweetFooter(tweet, actions) {
       onclick: () => actions.onLike(tweet, like) }, liked ? 'Unlike' : 'Like');
     footer.append(like);
   }
-  footer.append(element('span', { className: 'likes' }, likesText(tweet.like_count)));
+  const counts = countsText(tweet);
+  footer.append(element('a', { className: 'replies', href: `#/tweets/${tweet.id}` }, counts.replies),
+    element('span', { className: 'reposts' }, counts.reposts), element('span', { className: 'likes' }, counts.likes));
   if (actions.me && actions.me.id === tweet.user_id) {
     footer.append(element('button', { type: 'button', className: 'link danger', 'aria-label': 'Delete your tweet',
       onclick: () => actions.onDelete(tweet) }, 'Delete'));

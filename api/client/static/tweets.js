@@ -10,9 +10,11 @@ import { $, attempt, state } from './ui.js';
 export function tweetActions() {
   return {
     me: state.me,
-    liked: state.liked,
     onReply: startReply,
-    onLike: toggleLike,
+    onQuote: startQuote,
+    onLike: (tweet, button) => toggle(tweet, button, 'like', 'liked', 'like_count'),
+    onRepost: (tweet, button) => toggle(tweet, button, 'repost', 'reposted', 'repost_count'),
+    onBookmark: (tweet, button) => toggle(tweet, button, 'bookmark', 'bookmarked', null),
     onDelete: deleteTweet,
     safety: tweetMenu,
   };
@@ -41,7 +43,8 @@ export function tweetList(path, label) {
   return { list, section };
 }
 
-export function composeForm() {
+// The composer; a posted tweet goes to `onPosted` (by default, into the list on the page).
+export function composeForm(onPosted = prependTweet) {
   const form = $('#compose-template').content.firstElementChild.cloneNode(true);
   state.composer = composer(form, async (content, replyToId, key) => {
     const body = replyToId ? { content, reply_to_id: replyToId } : { content };
@@ -49,10 +52,11 @@ export function composeForm() {
     if (tweet && tweet !== true) state.postedTweets?.upsert(tweet);
     return Boolean(tweet);
   });
-  if (state.pendingReply) {
-    const tweet = state.pendingReply;
+  if (state.pendingReply || state.pendingQuote) {
+    const { pendingReply: reply, pendingQuote: quote } = state;
     state.pendingReply = null;
-    setTimeout(() => state.composer.setReply(tweet)); // once the form is in the page
+    state.pendingQuote = null;
+    setTimeout(() => (reply ? state.composer.setReply(reply) : state.composer.setQuote(quote))); // once in the page
   }
   return form;
 }

@@ -19,6 +19,7 @@ export const state = {
   notifications: null,
   rerender: () => {}, // shows the current route again (set by app.js)
   pendingReply: null, // a reply started where there is no composer: Home opens with it
+  pendingQuote: null, // likewise a quote
 };
 
 export const $ = (selector) => document.querySelector(selector);

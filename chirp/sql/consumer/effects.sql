@@ -54,6 +54,32 @@ where tweet.user_id <> liked.actor_id
 order by tweet.user_id, liked.actor_id, liked.tweet_id
 on conflict do nothing;
 
+-- insert_repost_notifications --
+-- Notify the author of a reposted tweet while the repost stands, unless they reposted their own.
+insert into public.notifications (recipient_id, type, actor_id, tweet_id)
+select tweet.user_id, 'repost', reposted.actor_id, reposted.tweet_id
+from unnest(%(tweet_ids)b::uuid[], %(actor_ids)b::uuid[]) as reposted(tweet_id, actor_id)
+join public.tweets as tweet on tweet.id = reposted.tweet_id
+where tweet.user_id <> reposted.actor_id
+  and exists (
+    select from public.reposts
+    where reposts.user_id = reposted.actor_id and reposts.tweet_id = reposted.tweet_id
+  )
+order by tweet.user_id, reposted.actor_id, reposted.tweet_id
+on conflict do nothing;
+
+-- insert_quote_notifications --
+-- Notify the author of a quoted tweet of a quote that still exists (tweet_id: the quote), unless they quoted themselves.
+insert into public.notifications (recipient_id, type, actor_id, tweet_id)
+select quoted.user_id, 'quote', quote.actor_id, quote.tweet_id
+from unnest(%(tweet_ids)b::uuid[], %(actor_ids)b::uuid[], %(quoted_ids)b::uuid[])
+  as quote(tweet_id, actor_id, quoted_id)
+join public.tweets as quoted on quoted.id = quote.quoted_id
+where quoted.user_id <> quote.actor_id
+  and exists (select from public.tweets where tweets.id = quote.tweet_id)
+order by quoted.user_id, quote.actor_id, quote.tweet_id
+on conflict do nothing;
+
 -- insert_follow_notifications --
 -- Notify the followed user, when both users still exist; a re-follow adds nothing (one per pair).
 insert into public.notifications (recipient_id, type, actor_id, tweet_id)
@@ -82,14 +108,17 @@ set tweet_count = counter.tweet_count + excluded.tweet_count,
     following_count = counter.following_count + excluded.following_count;
 
 -- add_tweet_counts --
--- Add like deltas to existing tweets' counters, in tweet id order (no deadlocks).
-insert into public.tweet_counters as counter (tweet_id, like_count)
-select delta.tweet_id, delta.likes
-from unnest(%(tweet_ids)b::uuid[], %(like_deltas)b::bigint[]) as delta(tweet_id, likes)
+-- Add like, reply and repost deltas to existing tweets' counters, in tweet id order (no deadlocks).
+insert into public.tweet_counters as counter (tweet_id, like_count, reply_count, repost_count)
+select delta.tweet_id, delta.likes, delta.replies, delta.reposts
+from unnest(%(tweet_ids)b::uuid[], %(like_deltas)b::bigint[], %(reply_deltas)b::bigint[],
+            %(repost_deltas)b::bigint[]) as delta(tweet_id, likes, replies, reposts)
 where exists (select from public.tweets where tweets.id = delta.tweet_id)
 order by delta.tweet_id
 on conflict (tweet_id) do update
-set like_count = counter.like_count + excluded.like_count;
+set like_count = counter.like_count + excluded.like_count,
+    reply_count = counter.reply_count + excluded.reply_count,
+    repost_count = counter.repost_count + excluded.repost_count;
 
 -- add_hashtag_counts --
 -- Add each tweet's distinct lower-case hashtags to the hour it was created in (+1 created, -1 deleted).
@@ -106,14 +135,37 @@ order by hour, tag
 on conflict (hour, tag) do update
 set count = counted.count + excluded.count;
 
+-- insert_tweet_hashtags --
+-- Record which lower-case hashtags each new tweet that still exists carries (GET /hashtags/{tag}/tweets).
+insert into public.tweet_hashtags (tag, created_at, tweet_id)
+select distinct lower(tagged.tag), tagged.created_at, tagged.tweet_id
+from unnest(%(tags)b::text[], %(created_ats)b::timestamptz[], %(tweet_ids)b::uuid[])
+  as tagged(tag, created_at, tweet_id)
+where exists (select from public.tweets where tweets.id = tagged.tweet_id)
+order by 1, 2, 3
+on conflict do nothing;
+
+-- delete_tweet_hashtags --
+-- Forget the hashtags of deleted tweets, by primary key (the event carries content and created_at).
+delete from public.tweet_hashtags as tagged
+using unnest(%(tags)b::text[], %(created_ats)b::timestamptz[], %(tweet_ids)b::uuid[])
+  as gone(tag, created_at, tweet_id)
+where tagged.tag = lower(gone.tag) and tagged.created_at = gone.created_at
+  and tagged.tweet_id = gone.tweet_id;
+
 -- insert_live_events --
--- Append the batch's tweets, deletions, follows, blocks, mutes and suspensions (and their undoing) for the live streams, in event order (a tweet only while it exists).
+-- Append the batch's tweets, reposts, deletions, follows, blocks, mutes and suspensions (and their undoing) for the live streams, in event order (a tweet or a repost only while it exists).
 insert into public.live_events (kind, user_id, tweet_id, followee_id, target_id)
 select live.kind, live.user_id, live.tweet_id, live.followee_id, live.target_id
 from unnest(%(kinds)b::text[], %(user_ids)b::uuid[], %(tweet_ids)b::uuid[], %(followee_ids)b::uuid[],
             %(target_ids)b::uuid[])
   with ordinality as live(kind, user_id, tweet_id, followee_id, target_id, position)
-where live.kind <> 'tweet' or exists (select from public.tweets where tweets.id = live.tweet_id)
+where case live.kind
+        when 'tweet' then exists (select from public.tweets where tweets.id = live.tweet_id)
+        when 'repost' then exists (
+          select from public.reposts where reposts.user_id = live.user_id and reposts.tweet_id = live.tweet_id)
+        else true
+      end
 order by live.position;
 
 -- purge_live_events --

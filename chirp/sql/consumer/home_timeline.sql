@@ -1,4 +1,6 @@
 -- The consumer's home timeline statements (fan-out on write), one per kind, set-based over a batch.
+-- An entry is a followee's tweet, at the tweet's time, or a followee's repost, at the repost's time
+-- with `reposted_by`; `author_id` is that followee in both cases.
 -- Each reconciles the timelines with the tables as they are now, not with the event alone, so the
 -- order in which events arrive does not matter: an entry is written only for a tweet and a follow
 -- that still exist, and taken out only when its tweet or follow no longer exists. Inserts go in
@@ -21,6 +23,34 @@ where not exists (
 order by follow.follower_id, tweet.created_at, tweet.id
 on conflict do nothing;
 
+-- fan_out_reposts --
+-- Copy each new repost that still stands into the timelines of the reposter's followers, placed at
+-- the repost's time and naming the reposter (also the entry's author_id: an unfollow of the
+-- reposter takes it out), unless the reposter is pulled.
+insert into public.home_timeline (user_id, created_at, tweet_id, author_id, reposted_by)
+select follow.follower_id, repost.created_at, repost.tweet_id, repost.user_id, repost.user_id
+from unnest(%(user_ids)b::uuid[], %(tweet_ids)b::uuid[]) as created(user_id, tweet_id)
+join public.reposts as repost on repost.user_id = created.user_id and repost.tweet_id = created.tweet_id
+join public.follows as follow on follow.followee_id = repost.user_id
+where not exists (
+  select from public.timeline_pulled_authors as pulled where pulled.author_id = repost.user_id
+)
+order by follow.follower_id, repost.created_at, repost.tweet_id
+on conflict do nothing;
+
+-- remove_unreposted --
+-- Take undone reposts out of every timeline: entries of that reposter and tweet unless the very
+-- repost they were made for (same time) stands again.
+delete from public.home_timeline as entry
+using unnest(%(user_ids)b::uuid[], %(tweet_ids)b::uuid[]) as undone(user_id, tweet_id)
+where entry.tweet_id = undone.tweet_id
+  and entry.reposted_by = undone.user_id
+  and not exists (
+    select from public.reposts
+    where reposts.user_id = undone.user_id and reposts.tweet_id = undone.tweet_id
+      and reposts.created_at = entry.created_at
+  );
+
 -- remove_deleted_tweets --
 -- Take deleted tweets out of every timeline (a tweet posted again under the same id cannot exist).
 delete from public.home_timeline as entry
@@ -28,9 +58,10 @@ where entry.tweet_id = any(%(tweet_ids)b::uuid[])
   and not exists (select from public.tweets where tweets.id = entry.tweet_id);
 
 -- backfill_follows --
--- Copy the newest backfill_entries tweets of each still-followed, non-pulled, unmuted followee into
--- the follower's timeline (after a follow, or an unmute); where the followee has older tweets, the follower's timeline is complete only
--- from the oldest one copied: raise the horizon there (it only ever rises, so order does not matter).
+-- Copy the newest backfill_entries tweets and reposts of each still-followed, non-pulled, unmuted
+-- followee into the follower's timeline (after a follow, or an unmute); where the followee has older
+-- ones, the follower's timeline is complete only from the oldest one copied: raise the horizon there
+-- (it only ever rises, so order does not matter).
 with settings as (
   select backfill_entries from public.home_timeline_settings
 ),
@@ -47,20 +78,29 @@ followed as (
     )
 ),
 recent as (
-  select followed.follower_id, tweet.id, tweet.created_at, tweet.user_id,
+  select followed.follower_id, followed.followee_id, entry.id, entry.created_at, entry.reposted_by,
          row_number() over (partition by followed.follower_id, followed.followee_id
-                            order by tweet.created_at desc, tweet.id desc) as rank
+                            order by entry.created_at desc, entry.id desc) as rank
   from followed
   cross join lateral (
-    select id, created_at, user_id from public.tweets
-    where tweets.user_id = followed.followee_id
-    order by created_at desc, id desc
-    limit (select backfill_entries + 1 from settings)
-  ) as tweet
+    (
+      select id, created_at, null::uuid as reposted_by from public.tweets
+      where tweets.user_id = followed.followee_id
+      order by created_at desc, id desc
+      limit (select backfill_entries + 1 from settings)
+    )
+    union all
+    (
+      select tweet_id, created_at, user_id from public.reposts
+      where reposts.user_id = followed.followee_id
+      order by created_at desc, tweet_id desc
+      limit (select backfill_entries + 1 from settings)
+    )
+  ) as entry
 ),
 copied as (
-  insert into public.home_timeline (user_id, created_at, tweet_id, author_id)
-  select follower_id, created_at, id, user_id from recent
+  insert into public.home_timeline (user_id, created_at, tweet_id, author_id, reposted_by)
+  select follower_id, created_at, id, followee_id, reposted_by from recent
   where rank <= (select backfill_entries from settings)
   order by follower_id, created_at, id
   on conflict do nothing
@@ -71,7 +111,7 @@ from recent as oldest
 where oldest.rank = (select backfill_entries from settings)
   and exists (
     select from recent as older
-    where older.follower_id = oldest.follower_id and older.user_id = oldest.user_id
+    where older.follower_id = oldest.follower_id and older.followee_id = oldest.followee_id
       and older.rank = oldest.rank + 1
   )
 order by oldest.follower_id, oldest.created_at desc, oldest.id desc
@@ -80,7 +120,7 @@ set created_at = excluded.created_at, tweet_id = excluded.tweet_id
 where (horizon.created_at, horizon.tweet_id) < (excluded.created_at, excluded.tweet_id);
 
 -- remove_unfollowed --
--- Take an unfollowed author's entries out of the follower's timeline, unless they follow again by now.
+-- Take an unfollowed author's entries (their tweets and reposts) out of the follower's timeline, unless they follow again by now.
 delete from public.home_timeline as entry
 using unnest(%(follower_ids)b::uuid[], %(followee_ids)b::uuid[]) as pair(follower_id, followee_id)
 where entry.user_id = pair.follower_id

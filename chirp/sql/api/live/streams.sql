@@ -25,6 +25,17 @@ from public.notifications as n
 join public.profiles as a on a.id = n.actor_id
 where n.id = any(%(ids)s::uuid[]);
 
+-- reposts_by_keys --
+-- Reposted tweets as the timelines show them (with reposted_by and position_at, the repost's time),
+-- for the given (reposter, tweet) pairs whose repost still stands.
+select card.*, repost.created_at as position_at,
+       reposter.id as reposted_by_id, reposter.username as reposted_by_username,
+       reposter.full_name as reposted_by_full_name, reposter.avatar_url as reposted_by_avatar_url
+from unnest(%(user_ids)s::uuid[], %(tweet_ids)s::uuid[]) as wanted(user_id, tweet_id)
+join public.reposts as repost on repost.user_id = wanted.user_id and repost.tweet_id = wanted.tweet_id
+join public.tweet_cards as card on card.id = repost.tweet_id
+join public.profiles as reposter on reposter.id = repost.user_id;
+
 -- followee_ids --
 -- Everyone a user follows: whose tweets their stream carries.
 select followee_id from public.follows where follower_id = %(user_id)s;

@@ -1,12 +1,17 @@
 -- Queries behind /users and /me. Counters are the consumer's; a user it has not counted yet has 0.
 
 -- profile --
--- A profile with its counters, by `user_id` or by `username` ignoring case (the other one null):
--- the primary key or profiles_username_unique; and whether the caller blocks or mutes that user.
+-- A profile with its counters and the caller's relation to it (false for anon), by `user_id` or
+-- by `username` ignoring case (the other one null): the primary key or profiles_username_unique,
+-- a probe of follows' primary key each way, and whether the caller blocks or mutes that user.
 select p.id, p.username, p.full_name, p.avatar_url, p.created_at, p.updated_at,
        coalesce(c.tweet_count, 0) as tweet_count,
        coalesce(c.follower_count, 0) as follower_count,
        coalesce(c.following_count, 0) as following_count,
+       exists (select from public.follows as f
+               where f.follower_id = (select auth.uid()) and f.followee_id = p.id) as following,
+       exists (select from public.follows as f
+               where f.follower_id = p.id and f.followee_id = (select auth.uid())) as followed_by,
        public.caller_blocks(p.id) as blocking,
        public.caller_mutes(p.id) as muting
 from public.profiles as p
