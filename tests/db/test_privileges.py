@@ -28,6 +28,12 @@ PUBLIC_READING = {
     "public.timeline_pulled_authors": {"select"},
     # The one tweet projection every list reads (security_invoker: the tables' RLS decides).
     "public.tweet_cards": {"select"},
+    # Reposts are public as likes are; hashtags of tweets, for hashtag timelines.
+    "public.reposts": {"select"},
+    "public.tweet_hashtags": {"select"},
+    # The projection's `bookmarked` probe runs as the reader: anon may name the two columns, and
+    # RLS (own rows only) gives it nothing.
+    "public.bookmarks": {"select(tweet_id,user_id)"},
 }
 
 ALLOWED_RELATIONS = {
@@ -37,7 +43,7 @@ ALLOWED_RELATIONS = {
         # Insert only as auth.uid(), change or delete only your own rows (RLS decides which rows).
         "public.profiles": {"select", "insert(avatar_url,full_name,id,username)",
                             "update(avatar_url,full_name,updated_at,username)"},
-        "public.tweets": {"select", "insert(content,reply_to_id,user_id)", "delete"},
+        "public.tweets": {"select", "insert(content,quote_of_id,reply_to_id,user_id)", "delete"},
         "public.follows": {"select", "insert(followee_id,follower_id)", "delete"},
         "public.likes": {"select", "insert(tweet_id,user_id)", "delete"},
         # Your own notifications: read, mark read, delete.
@@ -49,6 +55,9 @@ ALLOWED_RELATIONS = {
         "public.blocks": {"select", "insert(blocked_id,blocker_id)", "delete"},
         "public.mutes": {"select", "insert(muted_id,muter_id)", "delete"},
         "public.reports": {"insert(id,reason,reported_id,reporter_id,tweet_id)"},
+        # Reposts and bookmarks: made and undone only as yourself; bookmarks read only by their owner.
+        "public.reposts": {"select", "insert(tweet_id,user_id)", "delete"},
+        "public.bookmarks": {"select", "insert(tweet_id,user_id)", "delete"},
     },
 }
 
@@ -56,7 +65,9 @@ ALLOWED_RELATIONS = {
 SUPABASE_HELPERS = {"auth.uid()", "auth.role()", "auth.jwt()"}
 # What the tweets and notifications policies call as the reader (blocks, mutes, suspension).
 VISIBILITY_HELPERS = {"public.author_hidden(author uuid)", "public.caller_blocks(other uuid)",
-                      "public.caller_mutes(other uuid)"}
+                      "public.caller_mutes(other uuid)",
+                      # Search: the text folding the API's search query applies to the caller's words.
+                      "public.search_folded(content text)"}
 ALLOWED_FUNCTIONS = {
     "anon": SUPABASE_HELPERS | VISIBILITY_HELPERS,
     "authenticated": SUPABASE_HELPERS | VISIBILITY_HELPERS | {
