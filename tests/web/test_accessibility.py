@@ -40,7 +40,8 @@ def test_every_view_passes_axe(browser, site):
     checked = {"home": violations(page)}
     tweet_id = page.locator(".tweet").first.get_attribute("data-tweet-id")
     views = (("#/users/access", "@access"), ("#/notifications", "Notifications"), ("#/trends", "Trends"),
-             ("#/public", "Everyone"), (f"#/tweets/{tweet_id}", "Tweet by @access"))
+             ("#/public", "Everyone"), (f"#/tweets/{tweet_id}", "Tweet by @access"),
+             ("#/blocked", "Blocked accounts"), ("#/muted", "Muted accounts"))
     for route, heading in views:
         page.goto(f"{site.base_url}/{route}")
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
