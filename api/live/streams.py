@@ -111,7 +111,7 @@ def public_stream():
     `?ticket=`) is spared the tweets of users they block, who block them, or whom they mute."""
     reader_id, expires_at = None, None
     if flask.request.args.get("ticket") is not None or current_identity().is_user:
-        reader_id, expires_at = _stream_caller()
+        reader_id, _session_id, expires_at = _stream_caller()  # the public stream is not ended by sign-out
     stream = live.Stream(None, sock=_client_socket(), reader_id=reader_id)
     return _respond(stream, _last_event_id(), None if expires_at is None else expires_at + LEEWAY_SECONDS)
 

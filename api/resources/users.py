@@ -76,7 +76,8 @@ def put_me():
     }
     with caller_transaction() as connection:
         try:
-            connection.execute(QUERIES["upsert_profile"], parameters)
+            # Fetched here: in pipeline mode a refusal surfaces where the result is read.
+            connection.execute(QUERIES["upsert_profile"], parameters).fetchone()
         except database_errors.UniqueViolation:
             raise Conflict("username is taken") from None
         except database_errors.ForeignKeyViolation:

@@ -20,6 +20,12 @@ CONTRACT_OPERATIONS = {
     ("get", "/metrics"), ("get", "/openapi.json"),
     ("post", "/stream/tickets"), ("get", "/stream"), ("get", "/stream/public"),
 }
+# Blocks, mutes and reports (issue 17).
+SAFETY_OPERATIONS = {
+    ("post", "/users/{username}/block"), ("delete", "/users/{username}/block"), ("get", "/me/blocks"),
+    ("post", "/users/{username}/mute"), ("delete", "/users/{username}/mute"), ("get", "/me/mutes"),
+    ("post", "/reports"),
+}
 # The web client, its configuration, and the local sign-in (Supabase Auth's subset).
 WEB_AND_SIGN_IN_OPERATIONS = {
     ("get", "/"), ("get", "/config.json"), ("post", "/auth/v1/signup"), ("post", "/auth/v1/token"),
@@ -31,7 +37,7 @@ def test_openapi_describes_every_contract_endpoint_and_nothing_else(client):
     document = client.get("/openapi.json").json
     assert document["openapi"].startswith("3.")
     described = {(method, path) for path, item in document["paths"].items() for method in item}
-    assert described == CONTRACT_OPERATIONS | WEB_AND_SIGN_IN_OPERATIONS
+    assert described == CONTRACT_OPERATIONS | SAFETY_OPERATIONS | WEB_AND_SIGN_IN_OPERATIONS
 
 
 def test_openapi_matches_the_routes_the_app_serves(app):

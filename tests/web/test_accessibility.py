@@ -42,7 +42,8 @@ def test_every_view_passes_axe(browser, site):
     views = (("#/users/access", "@access"), ("#/notifications", "Notifications"), ("#/trends", "Trends"),
              ("#/public", "Everyone"), (f"#/tweets/{tweet_id}", "Tweet by @access"),
              ("#/search/accessible", "Search: accessible"), ("#/hashtags/a11y", "#a11y"),
-             ("#/bookmarks", "Bookmarks"))
+             ("#/bookmarks", "Bookmarks"),
+             ("#/blocked", "Blocked accounts"), ("#/muted", "Muted accounts"))
     for route, heading in views:
         page.goto(f"{site.base_url}/{route}")
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()

@@ -87,9 +87,20 @@ def test_the_phone_layout(browser, site):
     page.goto(site.base_url + "/#/users/grace")
     expect(page.get_by_role("heading", name="@grace")).to_be_visible()
     expect(page.locator(".tweet")).to_have_count(12)
+    expect(page.get_by_role("button", name="Block @grace")).to_be_visible()
     assert page.evaluate(WIDER_THAN_THE_SCREEN, width) == []
     assert page.evaluate(SMALL_TARGETS, [TARGETS, TOUCH_PIXELS]) == []
     page.screenshot(path=str(DOCS / "phone-profile.png"))
+
+    # A tweet's "More" menu open (mute, block, report), one's own profile with its safety links.
+    page.get_by_role("button", name="More actions on @grace’s tweet").first.click()
+    expect(page.get_by_role("button", name="Report this tweet by @grace").first).to_be_visible()
+    assert page.evaluate(WIDER_THAN_THE_SCREEN, width) == []
+    assert page.evaluate(SMALL_TARGETS, [TARGETS + ", .safety-links a", TOUCH_PIXELS]) == []
+    page.get_by_role("navigation").get_by_role("link", name="Profile", exact=True).click()
+    expect(page.get_by_role("link", name="Blocked accounts")).to_be_visible()
+    assert page.evaluate(WIDER_THAN_THE_SCREEN, width) == []
+    assert page.evaluate(SMALL_TARGETS, [TARGETS + ", .safety-links a", TOUCH_PIXELS]) == []
 
 
 def test_a_wider_screen_puts_the_navigation_in_the_header(browser, site):

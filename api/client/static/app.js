@@ -1,5 +1,6 @@
 // The chirp web client: a client of the public API only. Routes live in the URL's fragment
-// (#/home, #/public, #/users/NAME, #/tweets/ID, #/notifications, #/trends, #/sign-in); tokens never do.
+// (#/home, #/public, #/users/NAME, #/tweets/ID, #/notifications, #/trends, #/blocked, #/muted,
+// #/sign-in); tokens never do.
 // This module wires routes, the session and the user's live stream; the views show each route.
 
 import { ApiError, get, onConnectionChange, useTokens } from './api.js';
@@ -9,6 +10,7 @@ import * as me from './me.js';
 import { catchUpNotifications, forgetUnread, loadUnread, receive, renderNotifications } from './notifications.js';
 import { catchUp } from './pager.js';
 import { renderProfile } from './profile.js';
+import { renderBlocked, renderMuted } from './safety.js';
 import * as session from './session.js';
 import { removeTweet } from './tweets.js';
 import { $, attempt, forgetViewLists, showAccount, showMessage, state } from './ui.js';
@@ -23,6 +25,8 @@ function route() {
   const routes = {
     home: views.renderHome, public: views.renderPublic, trends: views.renderTrends, 'sign-in': views.renderSignIn,
     notifications: () => views.requireProfile() && renderNotifications(),
+    blocked: () => views.requireProfile() && renderBlocked(),
+    muted: () => views.requireProfile() && renderMuted(),
     users: () => renderProfile(decodeURIComponent(argument || '')),
     tweets: () => views.renderTweet(decodeURIComponent(argument || '')),
     me: () => (state.me ? renderProfile(state.me.username) : views.requireProfile()),
@@ -99,6 +103,7 @@ function signedOut() {
   state.me = null;
   state.liked.clear();
   state.following.clear();
+  state.hiddenAuthors.clear();
   forgetUnread();
   me.forget();
   showAccount();

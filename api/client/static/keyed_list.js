@@ -14,10 +14,13 @@ export function timeKey(iso) {
 
 export class KeyedList {
   // `render(item)` makes an item's node; `sortKey(item)` orders items, greatest first (or least
-  // first with `oldestFirst`, as a conversation reads).
-  constructor({ tag = 'div', className, label, render, sortKey, emptyText, oldestFirst = false }) {
+  // first with `oldestFirst`, as a conversation reads); `accept(item)`, when given, turns items
+  // away (a blocked or muted author's tweets, still in a page fetched before the block).
+  constructor({ tag = 'div', className, label, render, sortKey, emptyText, oldestFirst = false, accept = () => true }) {
     this.render = render;
     this.sortKey = sortKey;
+    this.accept = accept;
+    this.items = new Map();
     this.comesBefore = oldestFirst ? (key, other) => key < other : (key, other) => key > other;
     this.nodes = new Map();
     this.removed = new Set();
@@ -37,13 +40,14 @@ export class KeyedList {
   // Show `item` in its place unless it is here already or was removed; returns whether it was added.
   // Both arrivals describe the same committed row, so the first one stays.
   upsert(item) {
-    if (this.nodes.has(item.id) || this.removed.has(item.id)) return false;
+    if (this.nodes.has(item.id) || this.removed.has(item.id) || !this.accept(item)) return false;
     const node = this.render(item);
     const key = this.sortKey(item);
     node.dataset.sortKey = key;
     const before = [...this.element.children].find((other) => this.comesBefore(key, other.dataset.sortKey));
     this.element.insertBefore(node, before || null);
     this.nodes.set(item.id, node);
+    this.items.set(item.id, item);
     this.showEmpty();
     return true;
   }
@@ -52,6 +56,18 @@ export class KeyedList {
     this.removed.add(id);
     this.nodes.get(id)?.remove();
     this.nodes.delete(id);
+    this.items.delete(id);
+    this.showEmpty();
+  }
+
+  // Take out every item shown that `test(item)` picks (they may come back later, if `accept` lets them).
+  removeWhere(test) {
+    for (const [id, item] of [...this.items]) {
+      if (!test(item)) continue;
+      this.nodes.get(id)?.remove();
+      this.nodes.delete(id);
+      this.items.delete(id);
+    }
     this.showEmpty();
   }
 

@@ -1,11 +1,13 @@
-// A profile page: face, name and counts, follow or unfollow, the user's tweets; on one's own,
-// editing one's name and picture (PUT /me, which replaces the whole profile, so it sends all of it).
+// A profile page: face, name and counts, follow or unfollow, block, mute and report (safety.js),
+// the user's tweets; on one's own, editing one's name and picture (PUT /me, which replaces the whole
+// profile, so it sends all of it) and links to the accounts one blocks and mutes.
 
 import { del, get, post, put } from './api.js';
 import { avatar, isHttps } from './avatars.js';
 import { element } from './dom.js';
 import * as me from './me.js';
 import { counted } from './render.js';
+import { ownLinks, profileControls } from './safety.js';
 import * as session from './session.js';
 import { tweetList } from './tweets.js';
 import { $, attempt, setView, showAccount, showMessage, state } from './ui.js';
@@ -34,8 +36,11 @@ export async function renderProfile(username) {
   if (!profile || profile === true) return;
   const card = profileCard(profile);
   const own = state.me && state.me.id === profile.id;
-  if (state.me && !own) card.append(followButton(profile, card));
-  if (own) card.append(editButton(card, profile));
+  if (state.me && !own) {
+    if (!profile.blocking) card.append(followButton(profile, card));
+    card.append(profileControls(profile, state.rerender));
+  }
+  if (own) card.append(editButton(card, profile), ownLinks());
   const { list, section } = tweetList(`${userPath(profile.username)}/tweets`, `Tweets by @${profile.username}`);
   if (own) state.postedTweets = list;
   setView(`@${profile.username}`, card, section);

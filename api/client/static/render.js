@@ -101,7 +101,8 @@ function tweetFooter(tweet, actions) {
 export function tweetArticle(tweet, actions) {
   const headingId = `tweet-${tweet.id}-author`;
   return element('article', {
-    className: 'tweet', dataset: { tweetId: tweet.id, createdAt: tweet.created_at }, 'aria-labelledby': headingId },
+    className: 'tweet', dataset: { tweetId: tweet.id, createdAt: tweet.created_at, authorId: tweet.user_id },
+    'aria-labelledby': headingId },
     tweetHeader(tweet, headingId),
     tweet.reply_to_id ? element('p', { className: 'reply-to' },
       element('a', { href: `#/tweets/${tweet.reply_to_id}` }, 'In reply to another tweet')) : null,

@@ -1,19 +1,23 @@
-// Safety: block, mute and report, from a tweet and from a profile, and the lists of blocked and
-// muted accounts (#/blocked, #/muted) with their undo. Blocking asks first; reporting asks why.
-// The server hides what a block or a mute hides, on every list and stream; here, the page takes a
-// newly blocked or muted author's tweets out at once, without a reload.
+// Safety: block, mute and report, from a tweet's "More" menu and from a profile, and the lists of
+// blocked and muted accounts (#/blocked, #/muted) with their undo. Blocking asks first; reporting
+// asks why. The server hides what a block or a mute hides, on every list and stream; here, every
+// keyed list of the page drops a newly blocked or muted author's tweets at once, without a reload,
+// and keeps them out of whatever arrives after (a page fetched before the block, a live event).
 
-import { del, get, post } from './api.js';
-import { element } from './render.js';
+import { del, post } from './api.js';
+import { element } from './dom.js';
+import { KeyedList } from './keyed_list.js';
+import { pager } from './pager.js';
 import { attempt, setView, state } from './ui.js';
 
 const REASON_MAX_CHARACTERS = 1000;
 
 const path = (username, verb) => `/users/${encodeURIComponent(username)}/${verb}`;
 
-// Take every tweet by this author out of the page (lists, the tweet view, live arrivals so far).
-function removeTweetsBy(userId) {
-  for (const node of document.querySelectorAll(`.tweet[data-author-id="${CSS.escape(userId)}"]`)) node.remove();
+// Take every tweet by this author out of the page's lists, and keep them out.
+function hideTweetsBy(userId) {
+  state.hiddenAuthors.add(userId);
+  for (const list of state.tweetLists) list.removeWhere((tweet) => tweet.user_id === userId);
 }
 
 // Announce the outcome of an action to everyone, screen readers included, until the next route.
@@ -68,16 +72,16 @@ export async function block(user) {
     confirm: 'Block',
   });
   if (!confirmed || !(await attempt(() => post(path(user.username, 'block'))))) return false;
-  removeTweetsBy(user.id);
+  hideTweetsBy(user.id);
   // The block ended the follows between you (the page remembers whom you follow).
   state.following.delete(user.username.toLowerCase());
-  sessionStorage.setItem('chirp.following', JSON.stringify([...state.following]));
   announce(`You blocked @${user.username}.`);
   return true;
 }
 
 export async function unblock(user) {
   if (!(await attempt(() => del(path(user.username, 'block'))))) return false;
+  state.hiddenAuthors.delete(user.id); // shown again from the next page on (unless muted: the server says)
   announce(`You unblocked @${user.username}.`);
   return true;
 }
@@ -85,13 +89,14 @@ export async function unblock(user) {
 // Mute at once (it is silent, and undone as easily): their tweets leave the page.
 export async function mute(user) {
   if (!(await attempt(() => post(path(user.username, 'mute'))))) return false;
-  removeTweetsBy(user.id);
+  hideTweetsBy(user.id);
   announce(`You muted @${user.username}. They are not told.`);
   return true;
 }
 
 export async function unmute(user) {
   if (!(await attempt(() => del(path(user.username, 'mute'))))) return false;
+  state.hiddenAuthors.delete(user.id);
   announce(`You unmuted @${user.username}.`);
   return true;
 }
@@ -162,31 +167,26 @@ export function ownLinks() {
     element('a', { href: '#/muted' }, 'Muted accounts'));
 }
 
-// #/blocked and #/muted: the accounts, newest first, each with its undo (and redo).
+// #/blocked and #/muted: the accounts, newest first (as the API pages them), each with its undo (and redo).
 function relationList(title, listPath, field, on, off, verb) {
-  return async () => {
-    setView(title);
-    if (!state.me) return;
-    const list = element('ul', { className: 'accounts', 'aria-label': title });
-    const more = element('button', { type: 'button', className: 'secondary more', hidden: true }, 'Load more');
-    let cursor = null;
-    async function load() {
-      const page = await attempt(() => get(`${listPath}?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`));
-      if (!page || page === true) return;
-      for (const profile of page.data) list.append(accountItem(profile, field, on, off, verb));
-      if (!page.data.length && !cursor) list.append(element('li', { className: 'empty' }, 'Nobody.'));
-      cursor = page.next_cursor;
-      more.hidden = !cursor;
-    }
-    more.addEventListener('click', load);
-    setView(title, list, more);
-    await load();
+  return () => {
+    let arrival = 0;
+    const order = new Map(); // the API's order, kept whatever arrives later
+    const list = new KeyedList({
+      tag: 'ul', className: 'accounts', label: title, oldestFirst: true, emptyText: 'Nobody.',
+      render: (profile) => accountItem(profile, field, on, off, verb),
+      sortKey: (profile) => {
+        if (!order.has(profile.id)) order.set(profile.id, String(arrival++).padStart(8, '0'));
+        return order.get(profile.id);
+      },
+    });
+    setView(title, list.element, list.empty, pager(listPath, list));
   };
 }
 
 function accountItem(profile, field, on, off, verb) {
   const user = { id: profile.id, username: profile.username };
-  let active = profile[field];
+  let active = profile[field] ?? true; // listed there: blocked (or muted) when the page was read
   const button = element('button', { type: 'button', className: 'secondary', 'aria-pressed': String(active) });
   const label = () => { button.textContent = `${active ? `Un${verb.toLowerCase()}` : verb} @${user.username}`; };
   label();
@@ -196,8 +196,8 @@ function accountItem(profile, field, on, off, verb) {
     button.setAttribute('aria-pressed', String(active));
     label();
   });
-  return element('li', { className: 'account' },
-    element('a', { href: `#/users/${encodeURIComponent(user.username)}` }, `@${user.username}`), ' ', button);
+  return element('li', { className: 'account-item' },
+    element('a', { href: `#/users/${encodeURIComponent(user.username)}` }, `@${user.username}`), button);
 }
 
 export const renderBlocked = relationList('Blocked accounts', '/me/blocks', 'blocking', block, unblock, 'Block');

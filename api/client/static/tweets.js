@@ -5,6 +5,7 @@ import { composer } from './compose.js';
 import { KeyedList, timeKey } from './keyed_list.js';
 import { pager } from './pager.js';
 import { likesText, tweetArticle } from './render.js';
+import { tweetMenu } from './safety.js';
 import { $, attempt, state } from './ui.js';
 
 export function tweetActions() {
@@ -25,10 +26,16 @@ function tweetOrder(tweet) {
   return `${timeKey(tweet.reposted_at || tweet.created_at)} ${tweet.id}`;
 }
 
+// Whether a tweet may be shown: not one by someone blocked or muted here since the page was loaded.
+export function notHidden(tweet) {
+  return !state.hiddenAuthors.has(tweet.user_id);
+}
+
 // An empty keyed list of tweets, known to the view (a deletion removes from every one).
 export function tweetKeyedList(emptyText = 'Nothing here yet.') {
   const list = new KeyedList({
     className: 'tweets', render: (tweet) => tweetArticle(tweet, tweetActions()), sortKey: tweetOrder, emptyText,
+    accept: notHidden,
   });
   state.tweetLists.push(list);
   return list;

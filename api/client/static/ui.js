@@ -8,6 +8,7 @@ export const state = {
   me: null, // the signed-in user's profile, once they have one
   liked: new Set(), // tweets liked here, for an API whose tweets do not say `liked`
   following: new Set(), // users followed here, for an API whose profiles do not say `following`
+  hiddenAuthors: new Set(), // ids of the users blocked or muted on this page: their tweets stay out (safety.js)
   userStream: null,
   viewStream: null,
   composer: null,

@@ -9,7 +9,7 @@ import * as me from './me.js';
 import { catchUp } from './pager.js';
 import { counted, tweetArticle } from './render.js';
 import * as session from './session.js';
-import { composeForm, removeTweet, tweetActions, tweetList } from './tweets.js';
+import { composeForm, notHidden, removeTweet, tweetActions, tweetList } from './tweets.js';
 import { $, attempt, setView, showAccount, state } from './ui.js';
 
 export function renderHome() {
@@ -24,9 +24,10 @@ export function renderPublic() {
   const { list, section } = tweetList('/tweets', 'Every tweet');
   state.postedTweets = list;
   setView('Everyone', state.me ? composeForm() : intro(), section);
+  // Signed in, the stream (with a ticket) leaves out whom you block or mute, and who blocks you, as /tweets does.
   state.viewStream = publicStream({
     tweet: (tweet) => list.upsert(tweet), delete: removeTweet, onReconnect: () => catchUp('/tweets', list),
-  });
+  }, Boolean(state.me));
 }
 
 function intro() {
@@ -40,7 +41,7 @@ export async function renderTweet(id) {
   const tweet = await attempt(() => get(`/tweets/${encodeURIComponent(id)}`));
   if (!tweet || tweet === true) return;
   const conversation = new KeyedList({
-    className: 'tweets', oldestFirst: true,
+    className: 'tweets', oldestFirst: true, accept: notHidden,
     render: (item) => tweetArticle(item, tweetActions()), sortKey: (item) => `${timeKey(item.created_at)} ${item.id}`,
   });
   state.tweetLists.push(conversation);

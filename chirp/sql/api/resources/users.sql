@@ -23,12 +23,14 @@ where p.id = %(user_id)s or lower(p.username) = lower(%(username)s);
 select id from public.profiles where lower(username) = lower(%(username)s);
 
 -- upsert_profile --
--- Create or replace the caller's profile (PUT semantics: omitted fields become null).
+-- Create or replace the caller's profile (PUT semantics: omitted fields become null); returns its id,
+-- which the view fetches so that a taken username is refused there (in pipeline mode) and said so.
 insert into public.profiles (id, username, full_name, avatar_url)
 values (%(user_id)s, %(username)s, %(full_name)s, %(avatar_url)s)
 on conflict (id) do update
   set username = excluded.username, full_name = excluded.full_name,
-      avatar_url = excluded.avatar_url, updated_at = now();
+      avatar_url = excluded.avatar_url, updated_at = now()
+returning id;
 
 -- follow --
 -- Follow a user as the caller, idempotently; returns the follow, new or existing.
