@@ -1,6 +1,6 @@
 // The chirp web client: a client of the public API only. Routes live in the URL's fragment
-// (#/home, #/public, #/users/NAME, #/tweets/ID, #/notifications, #/trends, #/blocked, #/muted,
-// #/sign-in); tokens never do.
+// (#/home, #/public, #/users/NAME, #/tweets/ID, #/hashtags/TAG, #/search/WORDS, #/bookmarks,
+// #/notifications, #/trends, #/blocked, #/muted, #/sign-in); tokens never do.
 // This module wires routes, the session and the user's live stream; the views show each route.
 
 import { ApiError, get, onConnectionChange, useTokens } from './api.js';
@@ -28,9 +28,13 @@ function route() {
     blocked: () => views.requireProfile() && renderBlocked(),
     muted: () => views.requireProfile() && renderMuted(),
     users: () => renderProfile(decodeURIComponent(argument || '')),
-    tweets: () => views.renderTweet(decodeURIComponent(argument || '')),
+    tweets: () => discovery.renderThread(decodeURIComponent(argument || '')),
+    hashtags: () => discovery.renderHashtag(decodeURIComponent(argument || '')),
+    search: () => discovery.renderSearch(decodeURIComponent(argument || '')),
+    bookmarks: () => views.requireProfile() && discovery.renderBookmarks(),
     me: () => (state.me ? renderProfile(state.me.username) : views.requireProfile()),
   };
+  document.body.classList.toggle('searching', name === 'search'); // a phone shows the search box then
   const view = routes[name] || (session.current() ? views.renderHome : views.renderPublic);
   view();
   markCurrentLink();

@@ -2,58 +2,76 @@
 // under it), hashtag timelines, search (tweets and people) from the header's box, and bookmarks.
 
 import { get } from './api.js';
+import { avatar } from './avatars.js';
+import { KeyedList, timeKey } from './keyed_list.js';
+import { pager } from './pager.js';
 import { element, tweetArticle } from './render.js';
-import { composeForm, tweetActions, tweetList } from './tweets.js';
+import { composeForm, notHidden, tweetActions, tweetList } from './tweets.js';
 import { $, attempt, setView, state } from './ui.js';
-import { requireProfile } from './views.js';
 
 // Replies are indented by their depth under the tweet, up to this many levels.
 const MAX_INDENT = 4;
 
-// #/tweets/ID: ancestors oldest first, the tweet, a reply box, then the replies in conversation order.
+// A keyed list of the thread's tweets, known to the view (a deletion or a block takes them out).
+function threadList(className, label, sortKey, decorate = () => {}) {
+  const list = new KeyedList({
+    tag: 'section', className, label, oldestFirst: true, accept: notHidden, sortKey,
+    render: (tweet) => {
+      const article = tweetArticle(tweet, tweetActions());
+      decorate(tweet, article);
+      return article;
+    },
+  });
+  state.tweetLists.push(list);
+  return list;
+}
+
+// #/tweets/ID: ancestors oldest first, the tweet, a reply box, then the replies in conversation
+// order (each under what it answers, siblings oldest first), all from GET /tweets/{id}/context.
 export async function renderThread(id) {
   setView('Tweet');
-  const tweet = await attempt(() => get(`/tweets/${encodeURIComponent(id)}`));
-  if (!tweet || tweet === true) return;
-  const context = await attempt(() => get(`/tweets/${encodeURIComponent(id)}/context`));
-  if (!context || context === true) return;
-  const parts = [];
-  if (context.ancestors.length) {
-    parts.push(element('section', { className: 'tweets parent', 'aria-label': 'Earlier in the thread' },
-      ...context.ancestors.map((ancestor) => tweetArticle(ancestor, tweetActions()))));
-  }
-  const main = tweetArticle(tweet, tweetActions());
-  main.classList.add('focused');
-  parts.push(element('div', { className: 'tweets' }, main));
-  const replies = element('section', { className: 'tweets replies', 'aria-label': 'Replies' });
+  const path = `/tweets/${encodeURIComponent(id)}`;
+  const [tweet, context] = await Promise.all([attempt(() => get(path)), attempt(() => get(`${path}/context`))]);
+  if (!tweet || tweet === true || !context || context === true) return;
+  const byTime = (item) => `${timeKey(item.created_at)} ${item.id}`;
+  const ancestors = threadList('tweets parent', 'Earlier in the thread', byTime);
+  const main = threadList('tweets', 'The tweet', byTime, (item, article) => article.classList.add('focused'));
+  // A reply's key is the path of times from the tweet down to it: sorted as text, that is the
+  // conversation's order, whether a reply came with the page or was posted here.
+  const keys = new Map([[tweet.id, '']]);
   const depths = new Map([[tweet.id, 0]]);
-  const addReply = (reply) => {
-    const depth = (depths.get(reply.reply_to_id) ?? 0) + 1;
-    depths.set(reply.id, depth);
-    const article = tweetArticle(reply, tweetActions());
-    article.classList.add(`depth-${Math.min(depth, MAX_INDENT)}`);
-    return article;
+  const place = (reply) => {
+    if (!keys.has(reply.id)) {
+      keys.set(reply.id, `${keys.get(reply.reply_to_id) ?? ''}/${byTime(reply)}`);
+      depths.set(reply.id, (depths.get(reply.reply_to_id) ?? 0) + 1);
+    }
+    return keys.get(reply.id);
   };
-  for (const reply of context.descendants) replies.append(addReply(reply));
-  if (!context.descendants.length) replies.append(element('p', { className: 'empty' }, 'No replies yet.'));
+  const replies = threadList('tweets replies', 'Replies', place, (reply, article) => {
+    article.classList.add(`depth-${Math.min(depths.get(reply.id), MAX_INDENT)}`);
+  });
+  replies.empty.textContent = 'No replies yet.';
+  for (const ancestor of context.ancestors) ancestors.upsert(ancestor);
+  main.upsert(tweet);
+  for (const reply of context.descendants) replies.upsert(reply);
+  for (const list of [ancestors, main, replies]) list.markLoaded();
+  const parts = [];
+  if (context.ancestors.length) parts.push(ancestors.element);
+  parts.push(main.element);
   if (state.me) {
-    // The reply box answers this tweet; a new reply shows at once under it.
-    parts.push(composeForm((reply) => {
-      replies.querySelector('.empty')?.remove();
-      const answered = replies.querySelector(`[data-tweet-id="${CSS.escape(reply.reply_to_id || '')}"]`);
-      const article = addReply(reply);
-      if (answered) answered.after(article);
-      else replies.prepend(article);
+    // The reply box answers this tweet; a new reply shows at once in its place under it.
+    parts.push(composeForm((posted) => {
+      if (posted.reply_to_id && keys.has(posted.reply_to_id)) replies.upsert(posted);
     }));
     setTimeout(() => state.composer?.setReply(tweet));
   }
-  parts.push(element('h2', { className: 'section' }, 'Replies'), replies);
+  parts.push(element('h2', { className: 'section' }, 'Replies'), replies.element, replies.empty);
   setView(`Tweet by @${tweet.author.username}`, ...parts);
 }
 
 // #/hashtags/TAG: the tweets carrying it, newest first.
 export function renderHashtag(tag) {
-  setView(`#${tag}`, tweetList(`/hashtags/${encodeURIComponent(tag)}/tweets`, `Tweets with #${tag}`));
+  setView(`#${tag}`, tweetList(`/hashtags/${encodeURIComponent(tag)}/tweets`, `Tweets with #${tag}`).section);
 }
 
 // #/search/QUERY: people (the first few) and tweets, each with "Load more".
@@ -62,40 +80,39 @@ export function renderSearch(query) {
   if (box && box.value !== query) box.value = query;
   if (!query.trim()) {
     setView('Search', element('p', { className: 'empty' }, 'Type words to find tweets, or a name to find people.'));
+    setTimeout(() => box?.focus()); // after the route focused the title
     return;
   }
   const q = encodeURIComponent(query);
   setView(`Search: ${query}`,
     element('h2', { className: 'section' }, 'People'), peopleList(`/search/users?q=${q}`),
-    element('h2', { className: 'section' }, 'Tweets'), tweetList(`/search/tweets?q=${q}`, `Tweets matching ${query}`));
+    element('h2', { className: 'section' }, 'Tweets'), tweetList(`/search/tweets?q=${q}`, `Tweets matching ${query}`,
+      { inArrivalOrder: true, emptyText: 'No tweets found.' }).section);
 }
 
+// People found, in the API's order, with "Load more"; each a link to their profile.
 function peopleList(path) {
-  const list = element('ul', { className: 'people', 'aria-label': 'People found' });
-  const more = element('button', { type: 'button', className: 'secondary more', hidden: true }, 'More people');
-  let cursor = null;
-  async function load() {
-    const page = await attempt(() => get(`${path}&limit=5${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`));
-    if (!page || page === true) return;
-    for (const person of page.data) {
-      list.append(element('li', { className: 'person' },
-        element('a', { href: `#/users/${encodeURIComponent(person.username)}` }, `@${person.username}`),
-        person.full_name ? element('span', { className: 'full-name' }, ` ${person.full_name}`) : null,
-        person.following ? element('span', { className: 'following' }, ' · Following') : null));
-    }
-    if (!page.data.length && !cursor) list.append(element('li', { className: 'empty' }, 'Nobody by that name.'));
-    cursor = page.next_cursor;
-    more.hidden = !cursor;
-  }
-  more.addEventListener('click', load);
-  load();
-  return element('div', {}, list, more);
+  let arrival = 0;
+  const order = new Map();
+  const list = new KeyedList({
+    tag: 'ul', className: 'people', label: 'People found', oldestFirst: true, emptyText: 'Nobody by that name.',
+    sortKey: (person) => {
+      if (!order.has(person.id)) order.set(person.id, String(arrival += 1).padStart(10, '0'));
+      return order.get(person.id);
+    },
+    render: (person) => element('li', { className: 'person' },
+      element('a', { href: `#/users/${encodeURIComponent(person.username)}` },
+        avatar(person, { size: 32 }), element('span', {}, `@${person.username}`)),
+      person.full_name ? element('span', { className: 'full-name' }, person.full_name) : null,
+      person.following ? element('span', { className: 'following' }, 'Following') : null),
+  });
+  return element('div', {}, list.element, list.empty, pager(path, list));
 }
 
 // #/bookmarks: what the caller kept, newest bookmark first (private to them).
 export function renderBookmarks() {
-  if (!requireProfile()) return;
-  setView('Bookmarks', tweetList('/me/bookmarks', 'Your bookmarks'));
+  setView('Bookmarks', tweetList('/me/bookmarks', 'Your bookmarks',
+    { inArrivalOrder: true, emptyText: 'No bookmarks yet: a tweet’s Bookmark button keeps it here.' }).section);
 }
 
 // The header's search box: it changes the route, so a search has its own URL.

@@ -30,7 +30,7 @@ export function tweetText(content) {
   for (const part of content.split(MENTION_OR_TAG)) {
     if (!part) continue;
     if (part.startsWith('@') && MENTION_OR_TAG.test(part)) {
-      paragraph.append(element('a', { href: `#/users/${part.slice(1)}` }, part));
+      paragraph.append(element('a', { href: `#/users/${encodeURIComponent(part.slice(1))}` }, part));
     } else if (part.startsWith('#') && MENTION_OR_TAG.test(part)) {
       paragraph.append(element('a', { className: 'tag', href: hashtagHref(part.slice(1)) }, part));
     } else {
@@ -74,16 +74,42 @@ function tweetHeader(tweet, headingId) {
     element('a', { href: `#/tweets/${tweet.id}`, className: 'permalink' }, timeElement(tweet.created_at)));
 }
 
+// A toggle whose pressed state and label come from the server's flag (liked, reposted, bookmarked).
+const TOGGLES = {
+  like: { flag: 'liked', on: 'Unlike', off: 'Like' },
+  repost: { flag: 'reposted', on: 'Undo repost', off: 'Repost' },
+  bookmark: { flag: 'bookmarked', on: 'Remove bookmark', off: 'Bookmark' },
+};
+
+export function setToggle(button, kind, pressed) {
+  button.setAttribute('aria-pressed', String(pressed));
+  button.textContent = pressed ? TOGGLES[kind].on : TOGGLES[kind].off;
+}
+
+function toggleButton(tweet, kind, pressed, onToggle) {
+  const button = element('button', { type: 'button', className: `link ${kind}`,
+    onclick: () => onToggle(tweet, button) });
+  setToggle(button, kind, pressed);
+  return button;
+}
+
+// The counts under a tweet, as the server keeps them.
+export function countsText(tweet) {
+  return { replies: counted(tweet.reply_count, 'reply', 'replies'), reposts: counted(tweet.repost_count, 'repost'),
+    likes: likesText(tweet.like_count) };
+}
+
 function tweetFooter(tweet, actions) {
   const author = tweet.author || {};
   const footer = element('footer', { className: 'tweet-actions' });
   if (actions.me) {
     footer.append(element('button', { type: 'button', className: 'link', 'aria-label': `Reply to ${authorName(author)}`,
-      onclick: () => actions.onReply(tweet) }, 'Reply'));
-    const liked = isLiked(tweet, actions.liked);
-    const like = element('button', { type: 'button', className: 'link like', 'aria-pressed': String(liked),
-      onclick: () => actions.onLike(tweet, like) }, liked ? 'Unlike' : 'Like');
-    footer.append(like);
+      onclick: () => actions.onReply(tweet) }, 'Reply'),
+    toggleButton(tweet, 'like', isLiked(tweet, actions.liked || new Set()), actions.onLike),
+    toggleButton(tweet, 'repost', Boolean(tweet.reposted), actions.onRepost),
+    element('button', { type: 'button', className: 'link quote', 'aria-label': `Quote ${authorName(author)}`,
+      onclick: () => actions.onQuote(tweet) }, 'Quote'),
+    toggleButton(tweet, 'bookmark', Boolean(tweet.bookmarked), actions.onBookmark));
   }
   const counts = countsText(tweet);
   footer.append(element('a', { className: 'replies', href: `#/tweets/${tweet.id}` }, counts.replies),
@@ -97,16 +123,32 @@ function tweetFooter(tweet, actions) {
   return footer;
 }
 
-// One tweet. `actions` has the handlers and what the viewer may do: {me, liked, onReply, ...}.
+let quotedNumber = 0; // quoted tweets' heading ids: the same tweet may be quoted twice on a page
+
+// The quoted tweet inside a quote: its author, time and text, linked to its own page.
+function quotedTweet(quoted) {
+  quotedNumber += 1;
+  const headingId = `quoted-${quoted.id}-${quotedNumber}`;
+  return element('blockquote', { className: 'quote', 'aria-labelledby': headingId },
+    tweetHeader(quoted, headingId), tweetText(quoted.content));
+}
+
+// One tweet, with who reposted it and the tweet it quotes. `actions` has the handlers and who the
+// viewer is: {me, onReply, onLike, onRepost, onQuote, onBookmark, ...}. Pressed states and counts
+// are the server's (the tweet's own flags), so they survive a reload.
 export function tweetArticle(tweet, actions) {
   const headingId = `tweet-${tweet.id}-author`;
+  const repostedBy = tweet.reposted_by;
   return element('article', {
     className: 'tweet', dataset: { tweetId: tweet.id, createdAt: tweet.created_at, authorId: tweet.user_id },
     'aria-labelledby': headingId },
+    repostedBy ? element('p', { className: 'reposted-by' }, 'Reposted by ',
+      element('a', { href: `#/users/${encodeURIComponent(repostedBy.username)}` }, authorName(repostedBy))) : null,
     tweetHeader(tweet, headingId),
     tweet.reply_to_id ? element('p', { className: 'reply-to' },
       element('a', { href: `#/tweets/${tweet.reply_to_id}` }, 'In reply to another tweet')) : null,
     tweetText(tweet.content),
+    tweet.quote_of ? quotedTweet(tweet.quote_of) : null,
     tweetFooter(tweet, actions));
 }
 

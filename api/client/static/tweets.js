@@ -1,16 +1,18 @@
-// Tweets on the page: keyed lists fed by pages and streams, the composer, reply, like, delete.
+// Tweets on the page: keyed lists fed by pages and streams, the composer, reply, quote, like,
+// repost, bookmark, delete. Pressed states and counts start from the server's tweet.
 
 import { del, post } from './api.js';
 import { composer } from './compose.js';
 import { KeyedList, timeKey } from './keyed_list.js';
 import { pager } from './pager.js';
-import { likesText, tweetArticle } from './render.js';
+import { countsText, setToggle, tweetArticle } from './render.js';
 import { tweetMenu } from './safety.js';
 import { $, attempt, state } from './ui.js';
 
 export function tweetActions() {
   return {
     me: state.me,
+    liked: state.liked,
     onReply: startReply,
     onQuote: startQuote,
     onLike: (tweet, button) => toggle(tweet, button, 'like', 'liked', 'like_count'),
@@ -32,9 +34,12 @@ export function notHidden(tweet) {
 }
 
 // An empty keyed list of tweets, known to the view (a deletion removes from every one).
-export function tweetKeyedList(emptyText = 'Nothing here yet.') {
+// `inArrivalOrder`: the API's order kept (search results, bookmarks by when they were kept), not by time.
+export function tweetKeyedList(emptyText = 'Nothing here yet.', { inArrivalOrder = false } = {}) {
+  let arrival = 0;
+  const sortKey = inArrivalOrder ? () => String(1e9 - (arrival += 1)).padStart(10, '0') : tweetOrder;
   const list = new KeyedList({
-    className: 'tweets', render: (tweet) => tweetArticle(tweet, tweetActions()), sortKey: tweetOrder, emptyText,
+    className: 'tweets', render: (tweet) => tweetArticle(tweet, tweetActions()), sortKey, emptyText,
     accept: notHidden,
   });
   state.tweetLists.push(list);
@@ -42,8 +47,8 @@ export function tweetKeyedList(emptyText = 'Nothing here yet.') {
 }
 
 // A paged endpoint's tweets, with "Load more" while there is a next cursor. Returns the list and its section.
-export function tweetList(path, label) {
-  const list = tweetKeyedList();
+export function tweetList(path, label, options = {}) {
+  const list = tweetKeyedList(options.emptyText, options);
   const section = document.createElement('section');
   section.setAttribute('aria-label', label);
   section.append(list.element, list.empty, pager(path, list));
@@ -51,12 +56,14 @@ export function tweetList(path, label) {
 }
 
 // The composer; a posted tweet goes to `onPosted` (by default, into the list on the page).
-export function composeForm(onPosted = prependTweet) {
+export function composeForm(onPosted = null) {
   const form = $('#compose-template').content.firstElementChild.cloneNode(true);
-  state.composer = composer(form, async (content, replyToId, key) => {
-    const body = replyToId ? { content, reply_to_id: replyToId } : { content };
-    const tweet = await attempt(() => post('/tweets', body, { 'Idempotency-Key': key }));
-    if (tweet && tweet !== true) state.postedTweets?.upsert(tweet);
+  state.composer = composer(form, async (content, target, key) => {
+    const tweet = await attempt(() => post('/tweets', { content, ...target }, { 'Idempotency-Key': key }));
+    if (tweet && tweet !== true) {
+      if (onPosted) onPosted(tweet);
+      else state.postedTweets?.upsert(tweet);
+    }
     return Boolean(tweet);
   });
   if (state.pendingReply || state.pendingQuote) {
@@ -77,19 +84,37 @@ function startReply(tweet) {
   location.hash = '#/home';
 }
 
-async function toggleLike(tweet, button) {
-  const liked = button.getAttribute('aria-pressed') === 'true';
-  const path = `/tweets/${tweet.id}/like`;
-  const answer = await attempt(() => (liked ? del(path) : post(path)));
+function startQuote(tweet) {
+  if (state.composer) {
+    state.composer.setQuote(tweet);
+    return;
+  }
+  state.pendingQuote = tweet;
+  location.hash = '#/home';
+}
+
+// Like, repost or bookmark, or take it back; the tweet's flag and count follow, as the server's
+// will. Every copy of the tweet on the page (a thread, a repost) shows the new state.
+async function toggle(tweet, button, action, flag, countField) {
+  const pressed = button.getAttribute('aria-pressed') === 'true';
+  const path = `/tweets/${tweet.id}/${action}`;
+  const answer = await attempt(() => (pressed ? del(path) : post(path)));
   if (!answer) return;
-  const counted = liked || answer.created_at !== null; // null: it was liked already
-  if (liked) state.liked.delete(tweet.id);
-  else state.liked.add(tweet.id);
-  tweet.liked = !liked;
-  if (counted) tweet.like_count = Math.max(0, (tweet.like_count || 0) + (liked ? -1 : 1));
-  button.setAttribute('aria-pressed', String(!liked));
-  button.textContent = liked ? 'Like' : 'Unlike';
-  button.parentElement.querySelector('.likes').textContent = likesText(tweet.like_count);
+  const changed = pressed || answer === true || answer.created_at !== null; // null: it was done already
+  if (action === 'like') {
+    if (pressed) state.liked.delete(tweet.id);
+    else state.liked.add(tweet.id);
+  }
+  tweet[flag] = !pressed;
+  if (countField && changed) tweet[countField] = Math.max(0, (tweet[countField] || 0) + (pressed ? -1 : 1));
+  const counts = countsText(tweet);
+  for (const article of document.querySelectorAll(`.tweet[data-tweet-id="${CSS.escape(tweet.id)}"]`)) {
+    const copy = article.querySelector(`:scope > footer button.${action}`);
+    if (copy) setToggle(copy, action, !pressed);
+    article.querySelector(':scope > footer .likes').textContent = counts.likes;
+    article.querySelector(':scope > footer .reposts').textContent = counts.reposts;
+  }
+  if (!button.isConnected) setToggle(button, action, !pressed);
 }
 
 async function deleteTweet(tweet) {

@@ -3,13 +3,12 @@
 
 import { get, put } from './api.js';
 import { element } from './dom.js';
-import { KeyedList, timeKey } from './keyed_list.js';
 import { publicStream } from './live.js';
 import * as me from './me.js';
 import { catchUp } from './pager.js';
-import { counted, tweetArticle } from './render.js';
+import { counted, hashtagHref } from './render.js';
 import * as session from './session.js';
-import { composeForm, notHidden, removeTweet, tweetActions, tweetList } from './tweets.js';
+import { composeForm, removeTweet, tweetList } from './tweets.js';
 import { $, attempt, setView, showAccount, state } from './ui.js';
 
 export function renderHome() {
@@ -35,33 +34,13 @@ function intro() {
     element('a', { href: '#/sign-in' }, 'Sign in'), ' to post, like, follow and be notified.');
 }
 
-// One tweet, after the tweet it answers when it is a reply, and the replies posted from here.
-export async function renderTweet(id) {
-  setView('Tweet');
-  const tweet = await attempt(() => get(`/tweets/${encodeURIComponent(id)}`));
-  if (!tweet || tweet === true) return;
-  const conversation = new KeyedList({
-    className: 'tweets', oldestFirst: true, accept: notHidden,
-    render: (item) => tweetArticle(item, tweetActions()), sortKey: (item) => `${timeKey(item.created_at)} ${item.id}`,
-  });
-  state.tweetLists.push(conversation);
-  state.postedTweets = conversation;
-  if (tweet.reply_to_id) {
-    const parent = await attempt(() => get(`/tweets/${tweet.reply_to_id}`));
-    if (parent && parent !== true) conversation.upsert(parent);
-  }
-  conversation.upsert(tweet);
-  conversation.markLoaded();
-  setView(`Tweet by @${tweet.author.username}`, conversation.element, state.me ? composeForm() : null);
-}
-
 export async function renderTrends() {
   setView('Trends');
   const trends = await attempt(() => get('/trends'));
   if (!trends || trends === true) return;
   const list = element('ol', { className: 'trends card' });
   for (const trend of trends.data) {
-    list.append(element('li', {}, element('span', { className: 'tag' }, `#${trend.tag}`), ` ${counted(trend.count, 'tweet')}`));
+    list.append(element('li', {}, element('a', { className: 'tag', href: hashtagHref(trend.tag) }, `#${trend.tag}`), ` ${counted(trend.count, 'tweet')}`));
   }
   if (!trends.data.length) list.append(element('li', { className: 'empty' }, 'No hashtags in the last 24 hours.'));
   setView('Trends', list);
