@@ -106,7 +106,7 @@ function peopleList(path) {
       person.full_name ? element('span', { className: 'full-name' }, person.full_name) : null,
       person.following ? element('span', { className: 'following' }, 'Following') : null),
   });
-  return element('div', {}, list.element, list.empty, pager(path, list));
+  return element('div', {}, list.element, list.empty, pager(path, list, () => {}, 5)); // the first few people, then the tweets
 }
 
 // #/bookmarks: what the caller kept, newest bookmark first (private to them).

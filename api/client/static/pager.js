@@ -8,18 +8,18 @@ import { attempt } from './ui.js';
 
 const PAGE_SIZE = 20;
 
-function pageUrl(path, cursor) {
+function pageUrl(path, cursor, size = PAGE_SIZE) {
   const query = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
-  return `${path}${path.includes('?') ? '&' : '?'}limit=${PAGE_SIZE}${query}`;
+  return `${path}${path.includes('?') ? '&' : '?'}limit=${size}${query}`;
 }
 
-// The list's pages; `onPage(items)` sees each page's items. Returns the "Load more" button.
-export function pager(path, list, onPage = () => {}) {
+// The list's pages (of `size` items); `onPage(items)` sees each page's items. Returns the "Load more" button.
+export function pager(path, list, onPage = () => {}, size = PAGE_SIZE) {
   const more = element('button', { type: 'button', className: 'secondary more', hidden: true }, 'Load more');
   let cursor = null;
   async function load() {
     more.disabled = true;
-    const page = await attempt(() => get(pageUrl(path, cursor)));
+    const page = await attempt(() => get(pageUrl(path, cursor, size)));
     more.disabled = false;
     if (!page || page === true) return;
     for (const item of page.data) list.upsert(item);

@@ -83,7 +83,8 @@ order by lower(p.username) collate "C"
 limit %(limit)s;
 
 -- profiles_by_ids --
--- Profiles with their counters and the caller's relation to them (one probe each way), of the given ids.
+-- Profiles with their counters and the caller's relation to them (one probe each way, and whether the
+-- caller blocks or mutes them), of the given ids.
 select p.id, p.username, p.full_name, p.avatar_url, p.created_at, p.updated_at,
        coalesce(c.tweet_count, 0) as tweet_count,
        coalesce(c.follower_count, 0) as follower_count,
@@ -92,7 +93,9 @@ select p.id, p.username, p.full_name, p.avatar_url, p.created_at, p.updated_at,
        exists (select from public.follows as f
                where f.follower_id = (select auth.uid()) and f.followee_id = p.id offset 0) as following,
        exists (select from public.follows as f
-               where f.follower_id = p.id and f.followee_id = (select auth.uid()) offset 0) as followed_by
+               where f.follower_id = p.id and f.followee_id = (select auth.uid()) offset 0) as followed_by,
+       public.caller_blocks(p.id) as blocking,
+       public.caller_mutes(p.id) as muting
 from public.profiles as p
 left join public.profile_counters as c on c.user_id = p.id
 where p.id = any(%(ids)s::uuid[]);
