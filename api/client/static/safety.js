@@ -163,7 +163,7 @@ export function profileControls(profile, rerender) {
 // Links from your own profile to the two lists.
 export function ownLinks() {
   return element('p', { className: 'safety-links' },
-    element('a', { href: '#/bookmarks' }, 'Your bookmarks'), ' · ',
+    element('a', { href: '#/bookmarks' }, 'Bookmarks'), ' · ',
     element('a', { href: '#/blocked' }, 'Blocked accounts'), ' · ',
     element('a', { href: '#/muted' }, 'Muted accounts'));
 }
