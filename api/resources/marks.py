@@ -29,8 +29,8 @@ def mark(query_name: str, table: str, user_id: uuid.UUID, tweet_id: uuid.UUID) -
 def unmark(query_name: str, user_id: uuid.UUID, tweet_id: uuid.UUID) -> None:
     """Take back the caller's row for a tweet, if any; 404 when the tweet does not exist."""
     with caller_transaction() as connection:
-        deleted = connection.execute(QUERIES[query_name], {"user_id": user_id, "tweet_id": tweet_id})
-        if deleted.rowcount == 0:
+        deleted = connection.execute(QUERIES[query_name], {"user_id": user_id, "tweet_id": tweet_id}).fetchall()
+        if not deleted:
             exists = connection.execute(QUERIES["tweet_exists"], {"tweet_id": tweet_id}).fetchone()
             if not exists["exists"]:
                 raise NotFound("no such tweet")

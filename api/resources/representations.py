@@ -42,6 +42,9 @@ def _tweet(row: dict, prefix: str) -> dict:
     }
 
 
+RELATION_FLAGS = ("following", "followed_by", "blocking", "muting")
+
+
 def profile(row: dict) -> dict:
     """A profile with its counters, and whether the caller follows it and it follows the caller."""
     return {
@@ -54,11 +57,9 @@ def profile(row: dict) -> dict:
         "tweet_count": row["tweet_count"],
         "follower_count": row["follower_count"],
         "following_count": row["following_count"],
-        "following": row["following"],
-        "followed_by": row["followed_by"],
-        # The caller's own blocks and mutes (false for an anonymous caller).
-        "blocking": row["blocking"],
-        "muting": row["muting"],
+        # The caller's relation to this user (false for an anonymous caller, and in lists whose
+        # query does not ask: a list of one's blocks or mutes, say).
+        **{flag: bool(row.get(flag)) for flag in RELATION_FLAGS},
     }
 
 

@@ -26,6 +26,12 @@ SAFETY_OPERATIONS = {
     ("post", "/users/{username}/mute"), ("delete", "/users/{username}/mute"), ("get", "/me/mutes"),
     ("post", "/reports"),
 }
+# Discovery and sharing (issue 18).
+DISCOVERY_OPERATIONS = {
+    ("get", "/tweets/{id}/context"), ("get", "/hashtags/{tag}/tweets"), ("get", "/search/tweets"),
+    ("get", "/search/users"), ("post", "/tweets/{id}/repost"), ("delete", "/tweets/{id}/repost"),
+    ("post", "/tweets/{id}/bookmark"), ("delete", "/tweets/{id}/bookmark"), ("get", "/me/bookmarks"),
+}
 # The web client, its configuration, and the local sign-in (Supabase Auth's subset).
 WEB_AND_SIGN_IN_OPERATIONS = {
     ("get", "/"), ("get", "/config.json"), ("post", "/auth/v1/signup"), ("post", "/auth/v1/token"),
@@ -37,7 +43,7 @@ def test_openapi_describes_every_contract_endpoint_and_nothing_else(client):
     document = client.get("/openapi.json").json
     assert document["openapi"].startswith("3.")
     described = {(method, path) for path, item in document["paths"].items() for method in item}
-    assert described == CONTRACT_OPERATIONS | SAFETY_OPERATIONS | WEB_AND_SIGN_IN_OPERATIONS
+    assert described == CONTRACT_OPERATIONS | SAFETY_OPERATIONS | DISCOVERY_OPERATIONS | WEB_AND_SIGN_IN_OPERATIONS
 
 
 def test_openapi_matches_the_routes_the_app_serves(app):
@@ -46,7 +52,8 @@ def test_openapi_matches_the_routes_the_app_serves(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint in ("static", "web.static"):
             continue
-        path = rule.rule.replace("<uuid:tweet_id>", "{id}").replace("<username>", "{username}")
+        path = (rule.rule.replace("<uuid:tweet_id>", "{id}").replace("<username>", "{username}")
+                .replace("<tag>", "{tag}"))
         served |= {(method.lower(), path) for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert served == {(method, path) for path, item in document["paths"].items() for method in item}
 

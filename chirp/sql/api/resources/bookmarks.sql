@@ -14,8 +14,9 @@ select user_id, tweet_id, created_at from public.bookmarks
 where user_id = %(user_id)s and tweet_id = %(tweet_id)s;
 
 -- unbookmark_tweet --
--- Remove the caller's bookmark of a tweet, if any.
-delete from public.bookmarks where user_id = %(user_id)s and tweet_id = %(tweet_id)s;
+-- Remove the caller's bookmark of a tweet, if any; returns what it removed (a result, not a row
+-- count, which a transaction in pipeline mode knows only once it is flushed).
+delete from public.bookmarks where user_id = %(user_id)s and tweet_id = %(tweet_id)s returning tweet_id;
 
 -- bookmarks_page --
 -- The caller's bookmarked tweets, newest bookmark first: one range of bookmarks_user_id_created_at_idx,

@@ -14,5 +14,6 @@ select user_id, tweet_id, created_at from public.reposts
 where user_id = %(user_id)s and tweet_id = %(tweet_id)s;
 
 -- unrepost_tweet --
--- Take back the caller's repost, if any.
-delete from public.reposts where user_id = %(user_id)s and tweet_id = %(tweet_id)s;
+-- Take back the caller's repost, if any; returns what it took back (a result, not a row count,
+-- which a transaction in pipeline mode knows only once it is flushed).
+delete from public.reposts where user_id = %(user_id)s and tweet_id = %(tweet_id)s returning tweet_id;
