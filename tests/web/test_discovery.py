@@ -7,7 +7,9 @@ screenshots of a search and of a thread land in docs/ for the README.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,10 @@ from tests.web.test_client import LIVE_SECONDS, go, post_tweet, sign_up
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+# Where the screenshots go: docs/ when asked (SCREENSHOTS=docs, to refresh the README's pictures),
+# else a temporary folder, so that a test run leaves the checkout as it was.
+DOCS = Path(__file__).resolve().parents[2] / "docs" if os.environ.get("SCREENSHOTS") == "docs" \
+    else Path(tempfile.mkdtemp(prefix="chirp-screenshots-"))
 
 
 def search(page, words: str):
