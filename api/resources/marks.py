@@ -1,4 +1,4 @@
-"""What reposts and bookmarks share with likes: a row per user and tweet, made and taken back
+"""What likes, reposts and bookmarks share: a row per user and tweet, made and taken back
 idempotently, as the caller (RLS decides)."""
 
 from __future__ import annotations

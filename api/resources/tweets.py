@@ -13,14 +13,13 @@ from api.caller.database import caller_transaction
 from api.caller.tokens import require_user
 from api.http import pages, validation
 from api.http.errors import BadRequest, Conflict, Forbidden, NotFound, UnprocessableContent
-from api.resources import home_timeline, representations
+from api.resources import home_timeline, marks, representations
 from chirp.queries import QUERIES
 
 blueprint = flask.Blueprint("tweets", __name__)
 
 # Printable ASCII, as the IETF Idempotency-Key draft and Stripe's keys use.
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
-PROFILE_REQUIRED = "create your profile first (PUT /me)"
 
 
 @blueprint.post("/tweets")
@@ -70,7 +69,7 @@ def _create_once(connection, fields: dict, key) -> dict:
         try:
             claimed = connection.execute(QUERIES["claim_idempotency_key"], parameters).fetchone()
         except database_errors.ForeignKeyViolation:
-            raise UnprocessableContent(PROFILE_REQUIRED) from None
+            raise UnprocessableContent(marks.PROFILE_REQUIRED) from None
         if not claimed["claimed"]:
             return _earlier_tweet(connection, parameters)
     row = _insert_tweet(connection, fields)
@@ -99,7 +98,7 @@ def _insert_tweet(connection, fields: dict) -> dict:
             raise UnprocessableContent("reply_to_id names no tweet") from None
         if error.diag.constraint_name == "tweets_quote_of_id_fkey":
             raise UnprocessableContent("quote_of_id names no tweet") from None
-        raise UnprocessableContent(PROFILE_REQUIRED) from None
+        raise UnprocessableContent(marks.PROFILE_REQUIRED) from None
     except database_errors.CheckViolation as error:
         # validation.tweet_content refuses all of this first; were the database's Unicode tables
         # newer than Python's (NFC of a newly assigned character), it is still the content's fault.
@@ -158,27 +157,12 @@ def timeline():
 def like(tweet_id: uuid.UUID):
     """Like a tweet; liking it again changes nothing (200 both times)."""
     identity = require_user()
-    parameters = {"user_id": identity.user_id, "tweet_id": tweet_id}
-    with caller_transaction() as connection:
-        try:
-            row = connection.execute(QUERIES["like_tweet"], parameters).fetchone()
-        except database_errors.ForeignKeyViolation as error:
-            if error.diag.constraint_name == "likes_user_id_fkey":
-                raise UnprocessableContent(PROFILE_REQUIRED) from None
-            raise NotFound("no such tweet") from None
-    return {"user_id": identity.user_id, "tweet_id": tweet_id, "created_at": row and row["created_at"]}
+    return marks.mark("like_tweet", "likes", identity.user_id, tweet_id)
 
 
 @blueprint.delete("/tweets/<uuid:tweet_id>/like")
 def unlike(tweet_id: uuid.UUID):
     """Take back a like; 204 whether or not there was one, 404 when the tweet does not exist."""
     identity = require_user()
-    with caller_transaction() as connection:
-        deleted = connection.execute(
-            QUERIES["unlike_tweet"], {"user_id": identity.user_id, "tweet_id": tweet_id}
-        ).fetchall()
-        if not deleted:
-            exists = connection.execute(QUERIES["tweet_exists"], {"tweet_id": tweet_id}).fetchone()
-            if not exists["exists"]:
-                raise NotFound("no such tweet")
+    marks.unmark("unlike_tweet", identity.user_id, tweet_id)
     return "", 204

@@ -15,7 +15,7 @@ from chirp.queries import QUERIES
 blueprint = flask.Blueprint("users", __name__)
 
 
-def _user_id(connection, username: str):
+def user_id_of(connection, username: str):
     """The id behind a username; 404 for a malformed or unknown one (no such user can exist)."""
     if not validation.USERNAME.fullmatch(username):
         raise NotFound("no such user")
@@ -42,7 +42,7 @@ def user_tweets(username: str):
     """One user's tweets and reposts, newest first, a page at a time."""
     request = pages.page_request("user_tweets", username)
     with caller_transaction(read_only=True) as connection:
-        user_id = _user_id(connection, username)
+        user_id = user_id_of(connection, username)
         rows = positions.distinct_rows(
             lambda before_created_at, before_id, limit: connection.execute(QUERIES["user_tweets_page"], {
                 "user_id": user_id, "limit": limit,
@@ -91,7 +91,7 @@ def follow(username: str):
     """Follow a user; following again changes nothing (200 both times)."""
     identity = require_user()
     with caller_transaction() as connection:
-        followee_id = _user_id(connection, username)
+        followee_id = user_id_of(connection, username)
         if followee_id == identity.user_id:
             raise UnprocessableContent("you cannot follow yourself")
         parameters = {"follower_id": identity.user_id, "followee_id": followee_id}
@@ -107,7 +107,7 @@ def unfollow(username: str):
     """Stop following a user; 204 whether or not the caller did."""
     identity = require_user()
     with caller_transaction() as connection:
-        followee_id = _user_id(connection, username)
+        followee_id = user_id_of(connection, username)
         connection.execute(
             QUERIES["unfollow"], {"follower_id": identity.user_id, "followee_id": followee_id}
         )

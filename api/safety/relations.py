@@ -13,9 +13,10 @@ from psycopg import errors as database_errors
 
 from api.caller.database import caller_transaction
 from api.caller.tokens import require_user
-from api.http import pages, validation
-from api.http.errors import NotFound, UnprocessableContent
+from api.http import pages
+from api.http.errors import UnprocessableContent
 from api.resources import representations
+from api.resources.users import user_id_of
 from chirp.queries import QUERIES
 
 blueprint = flask.Blueprint("relations", __name__)
@@ -40,21 +41,11 @@ MUTE = Relation("mute", "muter_id", "muted_id", "mutes",
                 "mute_user", "unmute_user", "muted_profiles_page")
 
 
-def other_user_id(connection, username: str):
-    """The id behind a username; 404 for a malformed or unknown one (no such user can exist)."""
-    if not validation.USERNAME.fullmatch(username):
-        raise NotFound("no such user")
-    row = connection.execute(QUERIES["user_id_by_username"], {"username": username}).fetchone()
-    if row is None:
-        raise NotFound("no such user")
-    return row["id"]
-
-
 def make(relation: Relation, username: str) -> dict:
     """Block or mute a user as the caller; doing it again changes nothing (200 both times)."""
     identity = require_user()
     with caller_transaction() as connection:
-        other_id = other_user_id(connection, username)
+        other_id = user_id_of(connection, username)
         if other_id == identity.user_id:
             raise UnprocessableContent(f"you cannot {relation.verb} yourself")
         try:
@@ -71,7 +62,7 @@ def undo(relation: Relation, username: str):
     """Unblock or unmute a user; 204 whether or not the caller had."""
     identity = require_user()
     with caller_transaction() as connection:
-        other_id = other_user_id(connection, username)
+        other_id = user_id_of(connection, username)
         connection.execute(QUERIES[relation.undo_query], {"user_id": identity.user_id, "other_id": other_id})
     return "", 204
 
