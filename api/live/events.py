@@ -31,9 +31,15 @@ class LiveEvent:
     tweet_id: uuid.UUID | None = None
     followee_id: uuid.UUID | None = None
     frame: bytes | None = None
-    # Whom a block or mute is of; a notification's actor (a stream hides those its reader may not see).
+    # Whom a block or mute is of.
     target_id: uuid.UUID | None = None
-    actor_id: uuid.UUID | None = None
+    # Whose words or deeds the frame shows: a tweet's author, a repost's reposter and author, a
+    # notification's actor. A stream whose reader may not see one of them sends nothing.
+    shows: frozenset[uuid.UUID] = frozenset()
+    # The author of the tweet a tweet quotes, and the frame without that quote (quote_of null):
+    # what a reader who may not see that author is sent, as the REST API shows it to them.
+    quoted_user_id: uuid.UUID | None = None
+    unquoted_frame: bytes | None = None
 
 
 def read_events(connection: psycopg.Connection, after_id: int) -> Iterator[LiveEvent]:
@@ -58,22 +64,38 @@ def _render(connection: psycopg.Connection, rows: list[dict]) -> Iterator[LiveEv
     notifications = _by_id(connection, "notifications_by_ids",
                            [row["notification_id"] for row in rows if row["kind"] == "notification"])
     for row in rows:
-        data = actor_id = None
-        name = row["kind"]
+        shown = None
         if row["kind"] == "tweet" and row["tweet_id"] in tweets:
-            data = representations.tweet(tweets[row["tweet_id"]])
+            shown = tweets[row["tweet_id"]]
         elif row["kind"] == "repost" and (row["user_id"], row["tweet_id"]) in reposts:
-            data, name = representations.tweet(reposts[row["user_id"], row["tweet_id"]]), "tweet"
-            # A reader who blocks or mutes the reposter does not see the repost.
-            actor_id = row["user_id"]
+            shown = reposts[row["user_id"], row["tweet_id"]]
+        if shown is not None:
+            yield _tweet_event(row, shown)
         elif row["kind"] == "notification" and row["notification_id"] in notifications:
             data = representations.notification(notifications[row["notification_id"]])
-            actor_id = data["actor"]["id"]
+            yield _event(row, frame_bytes(row["id"], "notification", data), shows=frozenset((data["actor"]["id"],)))
         elif row["kind"] == "delete":
-            data = {"tweet_id": row["tweet_id"]}
-        frame = None if data is None else frame_bytes(row["id"], name, data)
-        yield LiveEvent(row["id"], row["kind"], row["user_id"], row["tweet_id"], row["followee_id"], frame,
-                        row["target_id"], actor_id)
+            yield _event(row, frame_bytes(row["id"], "delete", {"tweet_id": row["tweet_id"]}))
+        else:  # gone since (its frame would show nothing), or a follow, block, mute or suspension
+            yield _event(row, None)
+
+
+def _tweet_event(row: dict, shown: dict) -> LiveEvent:
+    """A tweet or a repost (sent as a `tweet` carrying `reposted_by`), with its frame without the quote."""
+    data = representations.tweet(shown)
+    frame = frame_bytes(row["id"], "tweet", data)
+    # A repost's row user is the reposter: a reader who may not see them does not see the repost.
+    shows = frozenset((shown["user_id"], row["user_id"]))
+    if data["quote_of"] is None:
+        return _event(row, frame, shows=shows)
+    return _event(row, frame, shows=shows, quoted_user_id=data["quote_of"]["user_id"],
+                  unquoted_frame=frame_bytes(row["id"], "tweet", {**data, "quote_of": None}))
+
+
+def _event(row: dict, frame: bytes | None, **shown) -> LiveEvent:
+    """The LiveEvent of a row of public.live_events with its frame (and what it shows)."""
+    return LiveEvent(row["id"], row["kind"], row["user_id"], row["tweet_id"], row["followee_id"], frame,
+                     row["target_id"], **shown)
 
 
 def _reposts(connection: psycopg.Connection, rows: list[dict]) -> dict[tuple[uuid.UUID, uuid.UUID], dict]:

@@ -87,7 +87,7 @@ class Stream:
         """Whether this stream's reader may and should see `event`: the one rule, live and on replay."""
         if event.frame is None:
             return False
-        if self.visibility.hides(event.user_id if event.kind == "tweet" else event.actor_id):
+        if any(self.visibility.hides(user_id) for user_id in event.shows):
             return False
         if self.user_id is None:
             return event.kind in ("tweet", "delete")
@@ -99,6 +99,12 @@ class Stream:
         if event.kind == "delete":
             return event.user_id in self.authors() or event.tweet_id in self.shown
         return False
+
+    def frame(self, event: LiveEvent) -> bytes:
+        """The frame of a wanted event for this reader: without its quote when they may not see the quoted author."""
+        if event.unquoted_frame is not None and self.visibility.hides(event.quoted_user_id):
+            return event.unquoted_frame
+        return event.frame
 
     def sent(self, event: LiveEvent) -> None:
         """Note that `event` went out: ids only move forward, and shown tweets are remembered."""

@@ -192,7 +192,7 @@ def _frames(hub: live.Hub, database: Database, stream: live.Stream, replay: list
         yield f"retry: {RECONNECT_MILLISECONDS}\n: connected\n\n".encode()
         for event in replay:
             stream.sent(event)
-            yield event.frame
+            yield stream.frame(event)
         while not stream.dropped:
             wait_seconds = HEARTBEAT_SECONDS if ends_at is None else min(HEARTBEAT_SECONDS, ends_at - time.time())
             if wait_seconds <= 0:
@@ -207,7 +207,7 @@ def _frames(hub: live.Hub, database: Database, stream: live.Stream, replay: list
             # Checked again: a block or mute may have come since the frame was offered.
             if event.id > stream.last_id and stream.wants(event):
                 stream.sent(event)
-                yield event.frame
+                yield stream.frame(event)
     finally:
         hub.close(stream)
         _release_lease(hub, database, stream)

@@ -92,6 +92,33 @@ def test_a_mute_applies_to_the_muters_open_stream_and_an_unmute_lifts_it(live, u
     assert dave_stream.next_of("tweet").data["id"] == back["id"]
 
 
+def test_a_repost_or_quote_of_someone_hidden_shows_as_the_rest_api_does(live, users, postgresql):
+    """carol mutes alice and follows bob: bob's repost of alice's tweet never reaches carol's stream (as
+    her timeline leaves it out), and bob's quote of it reaches her with quote_of null, as GET shows it
+    to her; an anonymous reader of the public stream gets the quote whole."""
+    alice, bob, carol = users["alice"], users["bob"], users["carol"]
+    follow(live, carol[1], "bob")
+    wait_until(lambda: follower_count(live, "bob") == 1, 15, "the follow to be processed")
+    original = post_tweet(live, alice[1], "said by alice")
+    relation(live, carol[1], "mute", "alice")
+    wait_until(live_event_applied(postgresql, "mute"), EFFECT_DEADLINE_SECONDS, "the mute to reach the streams")
+    carol_stream = open_stream(live, carol[1])
+    anonymous = open_stream(live, path="/stream/public")
+
+    reposted = requests.post(live.url(f"/tweets/{original['id']}/repost"), headers=bob[1], timeout=10)
+    assert reposted.status_code == 200, reposted.text
+    response = requests.post(live.url("/tweets"), json={"content": "look at this", "quote_of_id": original["id"]},
+                             headers=bob[1], timeout=10)
+    assert response.status_code == 201, response.text
+    quote = response.json()
+
+    received = carol_stream.next_of("tweet")  # the repost, sent first, is not there
+    assert received.data["id"] == quote["id"] and received.data["quote_of"] is None
+    shown_to_carol = requests.get(live.url(f"/tweets/{quote['id']}"), headers=carol[1], timeout=10).json()
+    assert shown_to_carol["quote_of"] is None
+    assert anonymous.next_of("tweet").data["quote_of"]["id"] == original["id"]
+
+
 def test_suspension_ends_the_users_streams_and_hides_their_tweets_until_lifted(live, users, postgresql):
     alice, bob = users["alice"], users["bob"]
     alice_stream = open_stream(live, alice[1])

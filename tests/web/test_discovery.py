@@ -13,8 +13,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.web.conftest import PHONE_VIEWPORT
+from tests.web.people import api_account, bearer, events, page_wait, sse_observer
 from tests.web.test_client import LIVE_SECONDS, go, post_tweet, sign_up
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
@@ -96,3 +98,38 @@ def test_a_person_searches_opens_a_thread_replies_and_reposts(browser, site):
     quote = alice.locator(".tweet", has_text="Best advice this year")
     expect(quote.locator(".quote .content")).to_have_text("Tomatoes love the #summer sun, says Bob")
     assert problems == []
+
+
+def test_replies_posted_elsewhere_arrive_live_in_an_open_thread(browser, site):
+    """bob has his tweet open; replies that others post over the API come under it in conversation
+    order, each at its depth, and a deleted one goes; a reply's reply too."""
+    context = browser.new_context(viewport=PHONE_VIEWPORT)
+    context.add_init_script(sse_observer())
+    bob = sign_up(context, site.base_url, "bob_threads")
+    post_tweet(bob, "Who else grows beans?")
+    bob.locator(".tweet", has_text="grows beans").locator(".permalink").click()
+    expect(bob.get_by_role("heading", name="Tweet by @bob_threads")).to_be_visible()
+    page_wait(bob, lambda: "/stream/public open" in events(bob), 20, "the thread's stream to open")
+    root_id = bob.locator(".tweet.focused .permalink").get_attribute("href").rsplit("/", 1)[1]
+
+    alice, carol = api_account(site, "alice_beans"), api_account(site, "carol_beans")
+
+    def reply(token: str, content: str, to: str) -> dict:
+        answer = requests.post(site.url("/tweets"), json={"content": content, "reply_to_id": to},
+                               headers=bearer(token), timeout=10)
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
+    first = reply(alice, "Runner beans, every year", root_id)
+    reply(carol, "Which kind, alice?", first["id"])
+    reply(carol, "Me! Broad beans", root_id)
+    replies = bob.get_by_role("region", name="Replies").locator(".tweet .content")
+    expect(replies).to_have_text(["Runner beans, every year", "Which kind, alice?", "Me! Broad beans"],
+                                 timeout=LIVE_SECONDS)
+    expect(bob.locator(".tweet.depth-2", has_text="Which kind")).to_be_visible()
+    unrelated = requests.post(site.url("/tweets"), json={"content": "Not about beans"}, headers=bearer(alice),
+                              timeout=10)
+    assert unrelated.status_code == 201
+    assert requests.delete(site.url(f"/tweets/{first['id']}"), headers=bearer(alice), timeout=10).status_code == 204
+    expect(replies).to_have_text(["Which kind, alice?", "Me! Broad beans"], timeout=LIVE_SECONDS)
+    expect(bob.get_by_text("Not about beans")).to_have_count(0)

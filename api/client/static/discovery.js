@@ -4,9 +4,10 @@
 import { get } from './api.js';
 import { avatar } from './avatars.js';
 import { KeyedList, timeKey } from './keyed_list.js';
+import { publicStream } from './live.js';
 import { pager } from './pager.js';
 import { element, tweetArticle } from './render.js';
-import { composeForm, notHidden, tweetActions, tweetList } from './tweets.js';
+import { composeForm, notHidden, removeTweet, tweetActions, tweetList } from './tweets.js';
 import { $, attempt, setView, state } from './ui.js';
 
 // Replies are indented by their depth under the tweet, up to this many levels.
@@ -31,8 +32,10 @@ function threadList(className, label, sortKey, decorate = () => {}) {
 export async function renderThread(id) {
   setView('Tweet');
   const path = `/tweets/${encodeURIComponent(id)}`;
+  const route = location.hash;
   const [tweet, context] = await Promise.all([attempt(() => get(path)), attempt(() => get(`${path}/context`))]);
-  if (!tweet || tweet === true || !context || context === true) return;
+  // Left meanwhile: the view (and its stream) belong to the route shown now.
+  if (location.hash !== route || !tweet || tweet === true || !context || context === true) return;
   const byTime = (item) => `${timeKey(item.created_at)} ${item.id}`;
   const ancestors = threadList('tweets parent', 'Earlier in the thread', byTime);
   const main = threadList('tweets', 'The tweet', byTime, (item, article) => article.classList.add('focused'));
@@ -51,22 +54,36 @@ export async function renderThread(id) {
     article.classList.add(`depth-${Math.min(depths.get(reply.id), MAX_INDENT)}`);
   });
   replies.empty.textContent = 'No replies yet.';
+  // A reply in its place, if it answers a tweet shown here (it may come with the page, be posted
+  // here, or arrive live).
+  const addReply = (reply) => {
+    if (reply.reply_to_id && keys.has(reply.reply_to_id)) replies.upsert(reply);
+  };
   for (const ancestor of context.ancestors) ancestors.upsert(ancestor);
   main.upsert(tweet);
-  for (const reply of context.descendants) replies.upsert(reply);
+  context.descendants.forEach(addReply);
   for (const list of [ancestors, main, replies]) list.markLoaded();
   const parts = [];
   if (context.ancestors.length) parts.push(ancestors.element);
   parts.push(main.element);
   if (state.me) {
     // The reply box answers this tweet; a new reply shows at once in its place under it.
-    parts.push(composeForm((posted) => {
-      if (posted.reply_to_id && keys.has(posted.reply_to_id)) replies.upsert(posted);
-    }));
+    parts.push(composeForm((posted) => addReply(posted)));
     setTimeout(() => state.composer?.setReply(tweet));
   }
   parts.push(element('h2', { className: 'section' }, 'Replies'), replies.element, replies.empty);
   setView(`Tweet by @${tweet.author.username}`, ...parts);
+  // Replies posted elsewhere arrive live in their place: every new tweet is on the public stream (with
+  // a ticket, none by whom the reader blocks or mutes, as the context leaves them out). Each time
+  // the stream opens, the first time too, the context is read again for what came before it did.
+  state.viewStream = publicStream({
+    tweet: addReply,
+    delete: removeTweet,
+    onOpen: async () => {
+      const again = await attempt(() => get(`${path}/context`));
+      if (again && again !== true) again.descendants.forEach(addReply);
+    },
+  }, Boolean(state.me));
 }
 
 // #/hashtags/TAG: the tweets carrying it, newest first.

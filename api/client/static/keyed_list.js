@@ -41,8 +41,8 @@ export class KeyedList {
   // Both arrivals describe the same committed row, so the first one stays.
   upsert(item) {
     if (this.nodes.has(item.id) || this.removed.has(item.id) || !this.accept(item)) return false;
+    const key = this.sortKey(item); // first: a thread's key also finds the reply's depth, which render shows
     const node = this.render(item);
-    const key = this.sortKey(item);
     node.dataset.sortKey = key;
     const before = [...this.element.children].find((other) => this.comesBefore(key, other.dataset.sortKey));
     this.element.insertBefore(node, before || null);

@@ -1,6 +1,7 @@
 // Live updates over Server-Sent Events. The user's stream needs a ticket (POST /stream/tickets),
 // so the access token never goes into a URL; a ticket is good for one connection, so after any
-// error the stream is reopened with a fresh ticket, and `onReconnect` lets the page catch up.
+// error the stream is reopened with a fresh ticket, and `onReconnect` lets the page catch up
+// (`onOpen`, on every opening, the first too, for a page read before its stream opened).
 
 import { post } from './api.js';
 
@@ -36,6 +37,7 @@ class Stream {
     this.source = source;
     source.addEventListener('open', () => {
       this.delayMs = 1000;
+      if (this.handlers.onOpen) this.handlers.onOpen();
       if (this.hadError && this.handlers.onReconnect) this.handlers.onReconnect();
       this.hadError = false;
     });
