@@ -49,10 +49,9 @@ def search_tweets():
 
 
 def matching_tweets(connection: psycopg.Connection, q: str, page_parameters: dict) -> list[dict]:
-    """A page of tweets matching `q`, planned for these words: never a prepared statement's generic
-    plan, which would walk the whole table newest first for a rare word (or heap-fetch and sort
-    every match of a common one), whichever it was made for."""
-    return connection.execute(QUERIES["search_tweets_page"], {**page_parameters, "q": q}, prepare=False).fetchall()
+    """A page of tweets matching `q` (public.matching_tweet_ids plans its statement for these words
+    each time, so this one may be prepared)."""
+    return connection.execute(QUERIES["search_tweets_page"], {**page_parameters, "q": q}).fetchall()
 
 
 @blueprint.get("/search/users")

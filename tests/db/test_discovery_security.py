@@ -9,7 +9,7 @@ import pytest
 
 from tests.db.test_row_level_security import count, refused
 from tests.db.test_write_limits import LIMIT, TWEET, hourly_limit, write_as  # noqa: F401 - fixture
-from tests.helpers.fixtures import acting_as
+from tests.helpers.fixtures import acting_as, create_user
 
 
 @pytest.fixture
@@ -136,3 +136,38 @@ def test_the_search_function_is_immutable_and_callable_by_the_api_roles(postgres
     with acting_as(postgresql, None):
         assert postgresql.execute("select public.search_folded('Crème BRÛLÉE Ёлка')").fetchone()[0] \
             == "creme brulee елка"
+
+
+MATCHING = "select id from public.matching_tweet_ids(%s, 'infinity', 'ffffffff-ffff-ffff-ffff-ffffffffffff', %s)"
+
+
+def test_the_search_ids_are_only_of_tweets_the_caller_may_read(postgresql, alice, bob):
+    """public.matching_tweet_ids runs as the owner (so the GIN index can be used under RLS) and holds
+    the tweets policy's rules itself: tried as anon, as a blocked user, a blocker and a muter."""
+    carol, dave = create_user(postgresql, "carol"), create_user(postgresql, "dave")
+    tweets = {user: postgresql.execute("insert into public.tweets (user_id, content) values (%s, 'turnip news') "
+                                       "returning id", (user,)).fetchone()[0] for user in (alice, bob, carol, dave)}
+    postgresql.execute("insert into public.blocks (blocker_id, blocked_id) values (%s, %s)", (alice, bob))
+    postgresql.execute("insert into public.mutes (muter_id, muted_id) values (%s, %s)", (carol, dave))
+    postgresql.execute("update public.profiles set suspended_at = now() where id = %s", (dave,))
+    postgresql.commit()
+
+    def found(user, words="TURNIP news", limit=100):
+        with acting_as(postgresql, user):
+            matched = {row[0] for row in postgresql.execute(MATCHING, (words, limit))}
+            # The function never answers more than the caller reads through RLS.
+            readable = {row[0] for row in postgresql.execute("select id from public.tweets")}
+            assert matched <= readable
+            return matched
+
+    everyone_but_dave = {tweets[alice], tweets[bob], tweets[carol]}
+    assert found(None) == everyone_but_dave  # anon: all but the suspended
+    assert found(alice) == {tweets[alice], tweets[carol]}  # she blocks bob
+    assert found(bob) == {tweets[bob], tweets[carol]}  # alice blocks him
+    assert found(carol) == everyone_but_dave  # she mutes dave, who is suspended anyway
+    assert found(carol, "news -turnip") == everyone_but_dave  # plain words: no operator
+    assert found(carol, "radish") == set()
+    assert len(found(None, limit=-5)) == 0 and len(found(None, limit=10**9)) == 3  # bounded
+    with acting_as(postgresql, alice):
+        assert refused(postgresql, "select public.matching_tweet_ids(%s, now(), null, 1)", ("x'); drop table x; --",)) \
+            is False  # text is data: no error, no match

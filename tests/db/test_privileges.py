@@ -67,7 +67,10 @@ SUPABASE_HELPERS = {"auth.uid()", "auth.role()", "auth.jwt()"}
 VISIBILITY_HELPERS = {"public.author_hidden(author uuid)", "public.caller_blocks(other uuid)",
                       "public.caller_mutes(other uuid)",
                       # Search: the text folding the API's search query applies to the caller's words.
-                      "public.search_folded(content text)"}
+                      "public.search_folded(content text)",
+                      # Search: the ids of the tweets the caller may read that match (through the index).
+                      "public.matching_tweet_ids(words text, before_created_at timestamp with time zone, "
+                      "before_id uuid, max_rows integer)"}
 ALLOWED_FUNCTIONS = {
     "anon": SUPABASE_HELPERS | VISIBILITY_HELPERS,
     "authenticated": SUPABASE_HELPERS | VISIBILITY_HELPERS | {

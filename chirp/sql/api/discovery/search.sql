@@ -3,19 +3,12 @@
 -- migrations/20261206200400_search.sql. Read as the caller, through public.tweet_cards.
 
 -- search_tweets_page --
--- Tweets containing every word of the query, in any order, newest first: rare words through
--- tweets_search_idx, words in many tweets by walking tweets_created_at_idx and testing each
--- tweet's stored words until a page is found. The planner chooses by the words' frequencies, so
--- the query is planned for its words each time (api.discovery.search runs it unprepared). The
--- page is chosen first and only its rows are read through tweet_cards.
-with found as (
-  select id, created_at from public.tweets
-  where search_vector @@ plainto_tsquery('simple'::regconfig, public.search_folded(%(q)s))
-    and (created_at, id) < (%(before_created_at)s, %(before_id)s)
-  order by created_at desc, id desc
-  limit %(limit)s
-)
-select card.* from found
+-- Tweets containing every word of the query, in any order, newest first: the page's ids from
+-- public.matching_tweet_ids (through tweets_search_idx for rare words, walking tweets_created_at_idx
+-- for words in many tweets; see migrations/20261206220000_search_through_its_index.sql), then only
+-- those rows read through tweet_cards as the caller.
+select card.*
+from public.matching_tweet_ids(%(q)s, %(before_created_at)s, %(before_id)s, %(limit)s) as found
 join public.tweet_cards as card on card.id = found.id
 order by found.created_at desc, found.id desc;
 
