@@ -21,11 +21,14 @@ import logging.handlers
 import os
 import queue
 import sys
+import time
 from datetime import datetime, timezone
 
 # At exit, how long to wait for the lines still queued to reach stderr (a reader that takes none
 # must not hold the process forever).
 FLUSH_AT_EXIT_SECONDS = 5.0
+# A line waits at most about this long to be written, with the others that came meanwhile.
+BATCH_SECONDS = 0.05
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and goes into the line.
 STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
@@ -66,16 +69,17 @@ class Listener(logging.handlers.QueueListener):
     """Writes the queued lines to stderr from an operating-system thread, patched by gevent or not.
 
     gevent turns `threading.Thread` into a greenlet, whose blocking write would still stop the
-    event loop; so the thread, its queue and its "finished" lock are the unpatched ones. Each time
-    the thread runs it writes every line waiting, in one write: a busy event loop lets it have the
-    interpreter only every few milliseconds (`sys.getswitchinterval()`), and a line per turn
-    would fall behind.
+    event loop; so the thread, its queue, its pause and its "finished" lock are the unpatched ones.
+    Woken by a line, the thread pauses BATCH_SECONDS, then writes every line waiting in one write:
+    at most a few turns a second however busy the process, each costing the event loop a hand-over
+    of the interpreter lock (a turn per line cost more than the write it spared).
     """
 
     def __init__(self):
         super().__init__(_unpatched("queue", "SimpleQueue", queue.SimpleQueue)())
         self.stream = sys.stderr
         self._finished = _unpatched("_thread", "allocate_lock", _thread.allocate_lock)()
+        self._pause = _unpatched("time", "sleep", time.sleep)
 
     def start(self) -> None:
         """Start the writing thread."""
@@ -88,6 +92,8 @@ class Listener(logging.handlers.QueueListener):
             stopped = False
             while not stopped:
                 lines = [self.queue.get()]
+                if lines[0] is not self._sentinel:
+                    self._pause(BATCH_SECONDS)
                 while True:
                     try:
                         lines.append(self.queue.get_nowait())
