@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -57,6 +58,9 @@ commit;
 """
 TAIL_PATHS = ("/healthz", "/config.json", "/web/app.js", "/tweets")
 TAIL_GOAL = 4.0
+COMMAND = "python -m bench speed_bench"
+# The last lines of the report: a title and the three ratios.
+SUMMARY_LINES = 4
 POST_RATIO_GOAL, POST_P99_GOAL_MS, CONSUMER_RATIO_GOAL = 0.30, 50.0, 0.25
 
 
@@ -91,8 +95,21 @@ def measure(port: int, method: str, path: str, requests: list[tuple]) -> dict:
     return load.measure(port, method, path, requests, 201 if method == "POST" else 200, SECONDS)
 
 
-def post_rounds(root: Path, url: str, port: int) -> tuple[list[dict], list[float]]:
-    """Alternating rounds of POST /tweets through gunicorn and of pgbench's caller transaction."""
+def cpu_milliseconds_each(measured, count: float, gunicorn: subprocess.Popen, root: Path) -> tuple[float, float, float]:
+    """(`measured()`'s result, CPU ms per `count(result)` of gunicorn's workers and of PostgreSQL).
+
+    The CPU counts from before the warm-up to the end, so `count` estimates the whole run's requests.
+    """
+    before = load.cpu_seconds(gunicorn, root / "data")
+    result = measured()
+    after = load.cpu_seconds(gunicorn, root / "data")
+    requests = count(result)
+    return result, (after[0] - before[0]) * 1000 / requests, (after[1] - before[1]) * 1000 / requests
+
+
+def post_rounds(root: Path, url: str, port: int, gunicorn: subprocess.Popen) -> tuple[list[dict], list[dict]]:
+    """Alternating rounds of POST /tweets through gunicorn and of pgbench's caller transaction, with
+    CPU milliseconds per request (of the workers, of PostgreSQL)."""
     writers = [f"00000000-0000-4000-8000-{number:012d}" for number in range(load.CONNECTIONS)]
     body = json.dumps({"content": "benchmark tweet about #postgres"}).encode()
     requests = [(body, {"Authorization": f"Bearer {access_token(load.JWT_SECRET, writer)}",
@@ -101,8 +118,14 @@ def post_rounds(root: Path, url: str, port: int) -> tuple[list[dict], list[float
     script.write_text(caller_insert_script())
     web, database = [], []
     for _ in range(ROUNDS):
-        web.append(measure(port, "POST", "/tweets", requests))
-        database.append(tps(pgbench(url, script, ["-c", str(load.CONNECTIONS), "-j", "2", "-T", str(int(SECONDS))])))
+        row, row["worker_cpu_ms"], row["postgres_cpu_ms"] = cpu_milliseconds_each(
+            lambda: measure(port, "POST", "/tweets", requests),
+            lambda result: result["requests_per_second"] * (load.WARM_UP_SECONDS + 0.5 + SECONDS), gunicorn, root)
+        web.append(row)
+        rate, _, postgres_cpu_ms = cpu_milliseconds_each(
+            lambda: tps(pgbench(url, script, ["-c", str(load.CONNECTIONS), "-j", "2", "-T", str(int(SECONDS))])),
+            lambda result: result * SECONDS, gunicorn, root)
+        database.append({"rate": rate, "postgres_cpu_ms": postgres_cpu_ms})
     return web, database
 
 
@@ -129,14 +152,18 @@ def bare_queue_rate(root: Path, url: str, batch_size: int) -> float:
     return rate
 
 
-def consumer_rates(root: Path, url: str) -> tuple[float, float]:
-    """(the consumer's events/s draining BACKLOG_MESSAGES, bare pgbench's messages/s) side by side."""
+def consumer_rates(root: Path, url: str) -> tuple[float, float, float]:
+    """(the consumer's events/s draining BACKLOG_MESSAGES, bare pgbench's messages/s side by side,
+    the consumer's CPU ms per event)."""
     batch_size = Settings().consumer_batch_size
     consumer_bench.reset(url)
     consumer_bench.insert_backlog(url, BACKLOG_MESSAGES)
     bare = bare_queue_rate(root, url, batch_size)
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     drained, _, _ = consumer_bench.drain_with_consumers(url, batch_size, 1, Settings().consumer_concurrency)
-    return drained, bare
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_seconds = (children.ru_utime + children.ru_stime) - (children_before.ru_utime + children_before.ru_stime)
+    return drained, bare, cpu_seconds * 1000 / BACKLOG_MESSAGES
 
 
 def run(root: Path) -> dict:
@@ -148,26 +175,29 @@ def run(root: Path) -> dict:
         port = load.free_port()
         gunicorn = load.start_gunicorn(url, port, root / "gunicorn.log")
         try:
-            web, database = post_rounds(root, url, port)
+            web, database = post_rounds(root, url, port, gunicorn)
             tails = tail_rows(port)
         finally:
             gunicorn.terminate()
             gunicorn.wait(30)
-        drained, bare = consumer_rates(root, url)
+        drained, bare, consumer_cpu_ms = consumer_rates(root, url)
     finally:
         local_server.stop(root / "data")
-    return {"web": web, "database": database, "tails": tails, "drained": drained, "bare": bare}
+    return {"web": web, "database": database, "tails": tails, "drained": drained, "bare": bare,
+            "consumer_cpu_ms": consumer_cpu_ms}
 
 
 def report(figures: dict) -> list[str]:
     """The figures as lines, the three ratios last, each with its goal and its command."""
     web, database, tails = figures["web"], figures["database"], figures["tails"]
     lines = [f"POST /tweets round {number}: {row['requests_per_second']:.0f}/s, p50 {row['p50_ms']:.1f} ms, "
-             f"p99 {row['p99_ms']:.1f} ms, errors {row['errors']}; pgbench {rate:.0f}/s"
-             for number, (row, rate) in enumerate(zip(web, database), 1)]
+             f"p99 {row['p99_ms']:.1f} ms, errors {row['errors']}, CPU ms per POST: workers "
+             f"{row['worker_cpu_ms']:.2f}, PostgreSQL {row['postgres_cpu_ms']:.2f}; pgbench {pgbench_row['rate']:.0f}/s, "
+             f"PostgreSQL CPU ms per transaction {pgbench_row['postgres_cpu_ms']:.2f}"
+             for number, (row, pgbench_row) in enumerate(zip(web, database), 1)]
     post_rate = statistics.median(row["requests_per_second"] for row in web)
     post_p99 = statistics.median(row["p99_ms"] for row in web)
-    ratio = post_rate / statistics.median(database)
+    ratio = post_rate / statistics.median(row["rate"] for row in database)
     tail_ratios = {}
     for path, row in tails.items():
         mean_wait_ms = load.CONNECTIONS / row["requests_per_second"] * 1000
@@ -177,25 +207,28 @@ def report(figures: dict) -> list[str]:
                      f"over {load.TIMEOUT_SECONDS:.0f} s: {row['over_2s']}")
     consumer_ratio = figures["drained"] / figures["bare"]
     lines.append(f"consumer drain of {BACKLOG_MESSAGES:,}: {figures['drained']:.0f} events/s; "
-                 f"bare pgmq read+delete (pgbench, 1 client): {figures['bare']:.0f} msg/s")
+                 f"bare pgmq read+delete (pgbench, 1 client): {figures['bare']:.0f} msg/s; "
+                 f"consumer CPU ms per event {figures['consumer_cpu_ms']:.3f}")
     worst = max(tail_ratios, key=tail_ratios.get)
     timeouts = sum(row["over_2s"] for row in tails.values())
-    command = "python -m bench speed_bench"
     lines += [
-        "-- issue 20's ratios, side by side in one run (" + command + "):",
+        "-- issue 20's ratios, each side by side in one run; again with the command in brackets:",
         f"web vs database, POST /tweets / pgbench caller transaction: {ratio:.2f} (goal >= {POST_RATIO_GOAL}); "
-        f"POST p99 {post_p99:.1f} ms (goal <= {POST_P99_GOAL_MS:.0f})",
+        f"POST p99 {post_p99:.1f} ms (goal <= {POST_P99_GOAL_MS:.0f})  [{COMMAND}]",
         "tail, p99 / mean wait: " + ", ".join(f"{path} {value:.2f}" for path, value in tail_ratios.items())
-        + f"; worst {worst} {tail_ratios[worst]:.2f} (goal <= {TAIL_GOAL:.0f}), {timeouts} over {load.TIMEOUT_SECONDS:.0f} s",
-        f"consumer vs bare pgmq, per process: {consumer_ratio:.2f} (goal >= {CONSUMER_RATIO_GOAL})",
+        + f"; worst {worst} {tail_ratios[worst]:.2f} (goal <= {TAIL_GOAL:.0f}), {timeouts} over "
+        f"{load.TIMEOUT_SECONDS:.0f} s  [{COMMAND}]",
+        f"consumer vs bare pgmq, per process: {consumer_ratio:.2f} (goal >= {CONSUMER_RATIO_GOAL})  [{COMMAND}]",
     ]
     return lines
 
 
-def main() -> None:
-    """`python -m bench speed_bench`."""
+def main() -> list[str]:
+    """`python -m bench speed_bench`: print the figures; returns the summary (the ratios, for `make bench`)."""
     root = Path(tempfile.mkdtemp(prefix="speedbench-"))
     try:
-        print("\n".join(report(run(root))), flush=True)
+        lines = report(run(root))
     finally:
         shutil.rmtree(root, ignore_errors=True)
+    print("\n".join(lines), flush=True)
+    return lines[-SUMMARY_LINES:]
