@@ -26,6 +26,8 @@ LOAD_PROCESSES = 4
 WARM_UP_SECONDS = 2.0
 MEASURE_SECONDS = float(os.environ.get("API_BENCH_SECONDS", "10"))
 START_DEADLINE_SECONDS = 30.0
+# Requests slower than this count as timed out (wrk's default timeout).
+TIMEOUT_SECONDS = 2.0
 JWT_SECRET = "benchmark-secret-benchmark-secret-benchmark-secret"
 REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -136,10 +138,11 @@ def drive_process(port, requests_by_connection, expected, start_at, stop_at):
     return [latency for latencies, _ in results for latency in latencies], sum(errors for _, errors in results)
 
 
-def measure(port: int, method: str, path: str, requests_by_connection: list[tuple], expected: int) -> dict:
-    """Drive CONNECTIONS connections over LOAD_PROCESSES processes; requests/s and latency percentiles."""
+def measure(port: int, method: str, path: str, requests_by_connection: list[tuple], expected: int,
+            seconds: float = MEASURE_SECONDS) -> dict:
+    """Drive CONNECTIONS connections over LOAD_PROCESSES processes for `seconds`; requests/s and latencies."""
     start_at = time.monotonic() + WARM_UP_SECONDS + 0.5
-    stop_at = start_at + MEASURE_SECONDS
+    stop_at = start_at + seconds
     shares = [requests_by_connection[index::LOAD_PROCESSES] for index in range(LOAD_PROCESSES)]
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(LOAD_PROCESSES, mp_context=context) as processes:
@@ -148,8 +151,10 @@ def measure(port: int, method: str, path: str, requests_by_connection: list[tupl
         results = [future.result() for future in futures]
     latencies = sorted(latency for part, _ in results for latency in part)
     cuts = statistics.quantiles(latencies, n=100)
-    return {"requests_per_second": len(latencies) / MEASURE_SECONDS, "p50_ms": cuts[49] * 1000,
-            "p99_ms": cuts[98] * 1000, "errors": sum(errors for _, errors in results)}
+    return {"requests_per_second": len(latencies) / seconds, "p50_ms": cuts[49] * 1000,
+            "p99_ms": cuts[98] * 1000, "max_ms": latencies[-1] * 1000,
+            "over_2s": sum(latency > TIMEOUT_SECONDS for latency in latencies),
+            "errors": sum(errors for _, errors in results)}
 
 
 def cpu_seconds(master: subprocess.Popen, data_directory: Path) -> tuple[float, float]:

@@ -11,17 +11,24 @@ import sys
 import gevent
 from gunicorn.workers.ggevent import GeventWorker
 
+from api.server import waiting as cooperative_waiting
+
 
 class StreamingGeventWorker(GeventWorker):
     """gunicorn's gevent worker, which also closes the application's live streams on SIGTERM/SIGINT."""
 
     def init_process(self):
-        """Refuse to start if psycopg waits in C (imported before gevent's patching): it would block."""
+        """Refuse to start if psycopg waits in C (imported before gevent's patching): it would block.
+
+        Then make queries wait on gevent's loop directly (api.server.waiting), not through its
+        emulation of `select.poll`.
+        """
         waiting = sys.modules.get("psycopg.waiting")
         if waiting is not None and waiting.wait is getattr(waiting, "wait_c", None):
             raise RuntimeError(
                 "psycopg was imported before gevent patched the standard library, so every query would "
                 "block the whole worker: api.server.gunicorn_config must patch before anything imports psycopg")
+        cooperative_waiting.install()
         super().init_process()
 
     def handle_request(self, listener_name, request, client, address):

@@ -4,10 +4,12 @@ metrics across workers, a database outage and recovery, reads served by a stream
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import jwt
@@ -40,8 +42,36 @@ def test_walkthrough_with_the_token_script_through_gunicorn(web, database_url, p
         **bearer(token), "X-Request-Id": "walkthrough-1"}, timeout=10)
     assert created.status_code == 201 and created.headers["X-Request-Id"] == "walkthrough-1"
     assert requests.get(web.url(created.headers["Location"]), timeout=10).json()["author"]["username"] == "walker"
-    logged = [json.loads(line) for line in web.log().splitlines() if "walkthrough-1" in line]
+    # The worker's log thread writes the line a moment after the response has gone.
+    logged = wait_until(lambda: [json.loads(line) for line in web.log().splitlines() if "walkthrough-1" in line],
+                        10, "the request's log line")
     assert len(logged) == 1 and logged[0]["status"] == 201 and logged[0]["route"] == "/tweet"
+
+
+def test_every_answered_request_is_logged_also_while_gunicorn_stops(web):
+    answered = []
+
+    def keep_asking(client_number: int) -> None:
+        """Ask until the server stops answering; keep the request ids it answered."""
+        with requests.Session() as session:
+            for number in itertools.count():
+                request_id = f"stopping-{client_number}-{number}"
+                try:
+                    response = session.get(web.url("/healthz"), headers={"X-Request-Id": request_id}, timeout=10)
+                except requests.RequestException:
+                    return
+                if response.status_code == 200:
+                    answered.append(request_id)
+
+    clients = [threading.Thread(target=keep_asking, args=(number,)) for number in range(8)]
+    for client in clients:
+        client.start()
+    wait_until(lambda: len(answered) >= 200, 30, "200 answered requests")
+    web.stop()  # SIGTERM while the clients still ask: the last lines are written during the stop
+    for client in clients:
+        client.join(30)
+    logged = {json.loads(line)["request_id"] for line in web.log().splitlines() if '"stopping-' in line}
+    assert len(answered) >= 200 and set(answered) <= logged, set(answered) - logged
 
 
 def test_the_token_script_refuses_a_bad_username(database_url):
