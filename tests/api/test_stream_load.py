@@ -93,6 +93,12 @@ class RawStreamReader:
         return b"".join(self.chunks).count(b"\nevent: tweet\n")
 
     def close(self) -> None:
+        """Shut the socket down first: the reading thread's recv then ends, and only then is it closed."""
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # the server closed it already
+        self.thread.join(10)
         self.sock.close()
 
 

@@ -15,6 +15,7 @@ import requests
 
 from tests.helpers.waiting import wait_until
 from tests.web.conftest import PHONE_VIEWPORT
+from tests.web.people import page_wait
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
 
@@ -162,6 +163,29 @@ def test_refusals_show_the_problem_detail(browser, site):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_have_text("Invalid login credentials")
+
+
+def test_a_refusal_stays_shown_when_a_background_request_succeeds_after_it(browser, site):
+    """The race that once made a refusal vanish, forced: the unread notifications' fetch that signing
+    in starts is held until the username form's 409 is shown, then answers 200; the refusal stays."""
+    sign_up(browser.new_context(), site.base_url, "holder")
+    page = browser.new_context().new_page()
+    held = []
+    page.route(re.compile(r"/notifications\?unread=true"), lambda route: held.append(route))
+    page.goto(site.base_url + "/#/sign-in")
+    page.get_by_label("Email").fill(f"other-{uuid.uuid4().hex[:6]}@example.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_label("Username").fill("HOLDER")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert")).to_have_text("username is taken")
+    page_wait(page, lambda: held, 10, "the unread notifications' fetch")
+    with page.expect_response(re.compile(r"/notifications\?unread=true")) as answered:
+        for route in held:
+            route.continue_()
+    assert answered.value.status == 200
+    page.wait_for_timeout(300)  # the page's handler of that answer has run
+    expect(page.get_by_role("alert")).to_have_text("username is taken")
 
 
 def test_page_policy_allows_no_inline_script(site):

@@ -25,17 +25,24 @@ export const state = {
 
 export const $ = (selector) => document.querySelector(selector);
 
+// How many messages have been shown: an action clears only a message older than itself.
+let messagesShown = 0;
+
 export function showMessage(text) {
   const message = $('#message');
   message.textContent = text || '';
   message.hidden = !text;
+  if (text) messagesShown += 1;
 }
 
 // Run an action; a refusal shows its problem+json detail. Resolves to the result, or undefined.
+// A success clears a message shown before the action began, never one shown while it ran: a
+// background fetch that succeeds must not wipe out the refusal of the form just submitted.
 export async function attempt(action) {
+  const shownBefore = messagesShown;
   try {
     const result = await action();
-    showMessage('');
+    if (messagesShown === shownBefore) showMessage('');
     return result ?? true; // 204s resolve to null: still done
   } catch (error) {
     if (error instanceof ApiError || error instanceof session.AuthError) showMessage(error.message);
