@@ -146,17 +146,22 @@ def test_counter_counts_code_points_after_nfc_and_refuses_281(browser, site):
     expect(page.locator(".tweet .content").first).to_have_text("é" * 280)
 
 
-def test_refusals_show_the_problem_detail(browser, site):
-    """A taken username's 409 is shown in the words of the problem's detail."""
-    sign_up(browser.new_context(), site.base_url, "taken")
-    page = browser.new_context().new_page()
+def choose_a_taken_username(page, site, username: str) -> None:
+    """Create a new account on `page` and ask for `username`, which someone has: the 409 is shown."""
     page.goto(site.base_url + "/#/sign-in")
     page.get_by_label("Email").fill(f"other-{uuid.uuid4().hex[:6]}@example.test")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    page.get_by_label("Username").fill("TAKEN")
+    page.get_by_label("Username").fill(username)
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("alert")).to_have_text("username is taken")
+
+
+def test_refusals_show_the_problem_detail(browser, site):
+    """A taken username's 409 is shown in the words of the problem's detail."""
+    sign_up(browser.new_context(), site.base_url, "taken")
+    page = browser.new_context().new_page()
+    choose_a_taken_username(page, site, "TAKEN")
     page.get_by_role("button", name="Sign out").click()
     page.goto(site.base_url + "/#/sign-in")
     page.get_by_label("Email").fill("nobody@example.test")
@@ -172,13 +177,7 @@ def test_a_refusal_stays_shown_when_a_background_request_succeeds_after_it(brows
     page = browser.new_context().new_page()
     held = []
     page.route(re.compile(r"/notifications\?unread=true"), lambda route: held.append(route))
-    page.goto(site.base_url + "/#/sign-in")
-    page.get_by_label("Email").fill(f"other-{uuid.uuid4().hex[:6]}@example.test")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    page.get_by_label("Username").fill("HOLDER")
-    page.get_by_role("button", name="Save").click()
-    expect(page.get_by_role("alert")).to_have_text("username is taken")
+    choose_a_taken_username(page, site, "HOLDER")
     page_wait(page, lambda: held, 10, "the unread notifications' fetch")
     with page.expect_response(re.compile(r"/notifications\?unread=true")) as answered:
         for route in held:
