@@ -171,3 +171,21 @@ def test_the_search_ids_are_only_of_tweets_the_caller_may_read(postgresql, alice
     with acting_as(postgresql, alice):
         assert refused(postgresql, "select public.matching_tweet_ids(%s, now(), null, 1)", ("x'); drop table x; --",)) \
             is False  # text is data: no error, no match
+
+
+def test_the_search_fills_its_page_past_tweets_the_caller_may_not_read(postgresql, alice, bob):
+    """The rules are tested after sorting, as rows leave in order: the newest matches hidden from the
+    caller are passed over, and the page holds the next ones, newest first."""
+    carol = create_user(postgresql, "carol")
+    older = [postgresql.execute("insert into public.tweets (user_id, content, created_at) values "
+                                "(%s, 'parsnip', now() - make_interval(mins => %s)) returning id",
+                                (carol, 10 + minutes)).fetchone()[0] for minutes in range(3)]
+    for minutes in range(5):  # newer, by someone alice blocks
+        postgresql.execute("insert into public.tweets (user_id, content, created_at) values "
+                           "(%s, 'parsnip', now() - make_interval(mins => %s))", (bob, minutes))
+    postgresql.execute("insert into public.blocks (blocker_id, blocked_id) values (%s, %s)", (alice, bob))
+    postgresql.commit()
+    with acting_as(postgresql, alice):
+        assert [row[0] for row in postgresql.execute(MATCHING, ("parsnip", 2))] == older[:2]
+    with acting_as(postgresql, None):
+        assert len(postgresql.execute(MATCHING, ("parsnip", 6)).fetchall()) == 6
