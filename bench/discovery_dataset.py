@@ -63,6 +63,18 @@ with marked as (
 , reposted as (insert into public.reposts (user_id, tweet_id) select %(reader)s, id from marked limit 500)
 insert into public.bookmarks (user_id, tweet_id) select %(reader)s, id from marked limit 1000
 """
+# What the triggers on likes, reposts and bookmarks would have kept in public.viewer_marks (they
+# are off while loading): the flags public.tweet_cards reads.
+VIEWER_MARKS = """
+insert into public.viewer_marks (user_id, tweet_id, liked, reposted, bookmarked)
+select user_id, tweet_id, bool_or(kind = 'like'), bool_or(kind = 'repost'), bool_or(kind = 'bookmark')
+from (
+  select user_id, tweet_id, 'like' as kind from public.likes
+  union all select user_id, tweet_id, 'repost' from public.reposts
+  union all select user_id, tweet_id, 'bookmark' from public.bookmarks
+) as marks
+group by user_id, tweet_id
+"""
 # The same projection with constant flags (a copy of public.tweet_cards, quoted tweet included):
 # what the flags cost is the difference.
 CARDS_WITHOUT_FLAGS = """
@@ -73,16 +85,24 @@ select t.id, t.user_id, t.content, t.created_at, t.reply_to_id, p.username, p.fu
        q.id as quoted_id, q.user_id as quoted_user_id, q.content as quoted_content,
        q.created_at as quoted_created_at, q.reply_to_id as quoted_reply_to_id,
        qp.username as quoted_username, qp.full_name as quoted_full_name, qp.avatar_url as quoted_avatar_url,
-       coalesce(qc.like_count, 0) as quoted_like_count, coalesce(qc.reply_count, 0) as quoted_reply_count,
-       coalesce(qc.repost_count, 0) as quoted_repost_count,
-       false as quoted_liked, false as quoted_reposted, false as quoted_bookmarked
+       case when q.id is not null then coalesce(
+         (select qc.like_count from public.tweet_counters as qc where qc.tweet_id = q.id), 0) else 0 end
+         as quoted_like_count,
+       case when q.id is not null then coalesce(
+         (select qc.reply_count from public.tweet_counters as qc where qc.tweet_id = q.id), 0) else 0 end
+         as quoted_reply_count,
+       case when q.id is not null then coalesce(
+         (select qc.repost_count from public.tweet_counters as qc where qc.tweet_id = q.id), 0) else 0 end
+         as quoted_repost_count,
+       case when q.id is not null then false end as quoted_liked,
+       case when q.id is not null then false end as quoted_reposted,
+       case when q.id is not null then false end as quoted_bookmarked
 from public.tweets as t
 join public.profiles as p on p.id = t.user_id
 left join public.tweet_counters as c on c.tweet_id = t.id
 left join (
   public.tweets as q
   join public.profiles as qp on qp.id = q.user_id
-  left join public.tweet_counters as qc on qc.tweet_id = q.id
 ) on q.id = t.quote_of_id
 """
 WITHOUT_FLAGS = """
@@ -118,6 +138,7 @@ def load(url: str, tweets: int) -> dict:
         connection.execute("insert into public.follows (follower_id, followee_id) "
                            "select %s, unnest(%s::uuid[])", (reader, followed))
         connection.execute(MARKS, {"reader": reader, "authors": followed})
+        connection.execute(VIEWER_MARKS)
         connection.execute(WITHOUT_FLAGS)
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("vacuum analyze")

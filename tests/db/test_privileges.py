@@ -31,9 +31,9 @@ PUBLIC_READING = {
     # Reposts are public as likes are; hashtags of tweets, for hashtag timelines.
     "public.reposts": {"select"},
     "public.tweet_hashtags": {"select"},
-    # The projection's `bookmarked` probe runs as the reader: anon may name the two columns, and
-    # RLS (own rows only) gives it nothing.
-    "public.bookmarks": {"select(tweet_id,user_id)"},
+    # The projection's flags (liked, reposted, bookmarked) are read as the reader from their row
+    # here: anon may name the table, and RLS (own rows only) gives it nothing.
+    "public.viewer_marks": {"select"},
 }
 
 ALLOWED_RELATIONS = {
