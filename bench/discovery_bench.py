@@ -65,9 +65,12 @@ PROJECTIONS = {"timeline, flags": "public.tweet_cards", "timeline, no flags": "p
                "timeline, before": "public.bench_cards_before"}
 SERVER_ROUNDS = 100
 # GET /timeline end to end (one gunicorn worker, one keep-alive client): the view with its flags,
-# then replaced by the same columns with constant flags, in turns; requests per turn, and turns.
-ENDPOINT_REQUESTS = 100
-ENDPOINT_TURNS = int(os.environ.get("DISCOVERY_BENCH_ENDPOINT_TURNS", "10"))
+# then replaced by the same columns with constant flags, in turns; requests per turn, and turns
+# (short turns, many of them, so that the machine's other load falls on both alike), and the
+# requests after each swap left out (they plan the query again).
+ENDPOINT_REQUESTS = 30
+ENDPOINT_TURNS = int(os.environ.get("DISCOVERY_BENCH_ENDPOINT_TURNS", "60"))
+ENDPOINT_WARMUP = 5
 FLAGLESS_TWEET_CARDS = "create or replace view public.tweet_cards with (security_invoker = true) as " \
     + CARDS_WITHOUT_FLAGS
 
@@ -162,10 +165,10 @@ def endpoint_timeline(url: str, reader: str, log_path: Path) -> dict[str, tuple[
             for _ in range(ENDPOINT_TURNS):
                 for name, definition in zip(timings, (with_flags, FLAGLESS_TWEET_CARDS)):
                     owner.execute(definition)
-                    for number in range(ENDPOINT_REQUESTS + 10):
+                    for number in range(ENDPOINT_WARMUP + ENDPOINT_REQUESTS):
                         started = time.perf_counter()
                         assert client.send() == 200
-                        if number >= 10:  # the first requests after a swap plan the query again
+                        if number >= ENDPOINT_WARMUP:
                             timings[name].append((time.perf_counter() - started) * 1000)
         finally:
             owner.execute(with_flags)

@@ -1,12 +1,14 @@
 """The web process's gunicorn worker: gevent's, ending its open streams as soon as it is told to stop.
 
 Without this, a stopping worker would wait out its graceful timeout for streams that never end by
-themselves; clients reconnect (with Last-Event-ID) to a worker that runs.
+themselves; clients reconnect (with Last-Event-ID) to a worker that runs. It also gives a new
+connection's first request gunicorn's `timeout` to arrive, not `keepalive`'s two seconds.
 """
 
 from __future__ import annotations
 
 import sys
+import weakref
 
 import gevent
 from gunicorn.workers.ggevent import GeventWorker
@@ -16,6 +18,25 @@ from api.server import waiting as cooperative_waiting
 
 class StreamingGeventWorker(GeventWorker):
     """gunicorn's gevent worker, which also closes the application's live streams on SIGTERM/SIGINT."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The greenlets (one per connection) that have answered a request: their next one is a keep-alive's.
+        self._answered = weakref.WeakSet()
+
+    def timeout_ctx(self):
+        """How long a connection's next request may take to arrive: `keepalive` after a first answer,
+        `timeout` (30 s) before it.
+
+        gunicorn's gevent worker waits `keepalive` (2 s) for every request, the first included, and
+        then closes the connection without a word. A burst that keeps the worker busy longer than
+        that (1,000 requests at once on a loaded machine) had every connection it had accepted but
+        not yet read closed unanswered ("server disconnected without sending a response"), though
+        their requests had been sent at once. A client that connects and sends nothing is still
+        closed, after `timeout`.
+        """
+        answered = gevent.getcurrent() in self._answered
+        return gevent.Timeout(self.cfg.keepalive if answered else self.cfg.timeout, False)
 
     def init_process(self):
         """Refuse to start if psycopg waits in C (imported before gevent's patching): it would block.
@@ -40,6 +61,7 @@ class StreamingGeventWorker(GeventWorker):
         try:
             return super().handle_request(listener_name, request, client, address)
         finally:
+            self._answered.add(gevent.getcurrent())
             gevent.sleep(0)
 
     def handle_exit(self, sig, frame):
