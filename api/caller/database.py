@@ -35,6 +35,9 @@ SET_CALLER = (
     "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true), "
     "set_config('statement_timeout', %s, true)"
 )
+# The request's transaction, sent by `Database._pipelined` itself.
+BEGIN, COMMIT = "begin", "commit"
+OPEN_TRANSACTION = (psycopg.pq.TransactionStatus.INTRANS, psycopg.pq.TransactionStatus.INERROR)
 # A GET waits at most this long for a replica connection before it reads from the primary instead.
 REPLICA_WAIT_SECONDS = 0.25
 # After a replica failure, reads go to the primary for this long before the replica is tried again.
@@ -101,8 +104,11 @@ class Database:
                 try:
                     self._require_unpooled(self.replica)
                     with self.replica.connection(timeout=REPLICA_WAIT_SECONDS) as connection, \
-                            self._pipelined(connection):
+                            self._pipelined(connection) as pipeline:
                         self._set_caller(connection, identity)
+                        # The replica answers before the view runs (a round trip of its own), so that
+                        # one that cannot sends this read to the primary rather than failing it.
+                        pipeline.sync()
                         started = True
                         yield connection
                     return
@@ -117,16 +123,26 @@ class Database:
 
     @staticmethod
     @contextlib.contextmanager
-    def _pipelined(connection: psycopg.Connection) -> Iterator[None]:
-        """The request's transaction in pipeline mode: two round trips where there were four.
+    def _pipelined(connection: psycopg.Connection) -> Iterator[psycopg.Pipeline]:
+        """The request's transaction in pipeline mode: two round trips.
 
         BEGIN and the caller's settings wait in the pipeline and go out with the request's first
-        statement, whose result the view fetches (one round trip); COMMIT goes out when the block
-        ends (the second). An error of a statement whose result the view never fetched surfaces
-        there, and the transaction is rolled back as before.
+        statement, whose result the view fetches (the first round trip); COMMIT and the pipeline's
+        Sync go out when the block ends (the second). An error of a statement whose result the view
+        never fetched surfaces there, and the transaction is rolled back.
+
+        BEGIN and COMMIT are the block's own statements, on a connection in autocommit for its
+        duration: psycopg's `transaction()` inside a pipeline waits for BEGIN's answer, and for a
+        Sync of each pipeline it nests, before the first statement goes out: five round trips.
         """
-        with connection.pipeline(), connection.transaction():
-            yield
+        connection.autocommit = True
+        try:
+            with connection.pipeline() as pipeline:
+                connection.execute(BEGIN)
+                yield pipeline
+                connection.execute(COMMIT)
+        finally:
+            _back_to_idle(connection)
 
     def _require_unpooled(self, pool: psycopg_pool.ConnectionPool) -> None:
         """503 while prepared statements are on behind a transaction-mode pooler (see api/pooler.py)."""
@@ -155,6 +171,22 @@ class Database:
         self._require_unpooled(self.primary)
         with unavailable_as_503(), self.primary.connection() as connection:
             yield connection
+
+
+def _back_to_idle(connection: psycopg.Connection) -> None:
+    """Roll back what an error left open and leave autocommit, as the pool lends its connections.
+
+    A connection that cannot get there is closed: the pool then replaces it, rather than lend a
+    connection in autocommit or in a transaction to the next request.
+    """
+    if connection.closed:
+        return
+    try:
+        if connection.info.transaction_status in OPEN_TRANSACTION:
+            connection.rollback()
+        connection.autocommit = False
+    except psycopg.Error:
+        connection.close()
 
 
 @contextlib.contextmanager
