@@ -39,14 +39,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_gunicorn(url: str, port: int, log_path: Path, workers: int | None = None) -> subprocess.Popen:
+def start_gunicorn(url: str, port: int, log_path: Path, workers: int | None = None,
+                   **settings: str) -> subprocess.Popen:
     """The Procfile's web command on `url`, with limits out of the way; returns once /healthz answers.
 
     The limits stay on, kept where the default keeps them (the database), only too high to refuse.
-    `workers` sets WEB_CONCURRENCY; None leaves the default, one worker per core.
+    `workers` sets WEB_CONCURRENCY; None leaves the default, one worker per core. `settings` are
+    more environment variables (WEB_THREADS=...).
     """
     environment = {**os.environ, "DATABASE_URL": url, "SUPABASE_JWT_SECRET": JWT_SECRET,
-                   "RATE_LIMIT_WRITE": "100000000/minute", "RATE_LIMIT_READ": "100000000/minute"}
+                   "RATE_LIMIT_WRITE": "100000000/minute", "RATE_LIMIT_READ": "100000000/minute", **settings}
     environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
     environment.pop("WEB_CONCURRENCY", None)
     if workers is not None:
