@@ -63,18 +63,6 @@ with marked as (
 , reposted as (insert into public.reposts (user_id, tweet_id) select %(reader)s, id from marked limit 500)
 insert into public.bookmarks (user_id, tweet_id) select %(reader)s, id from marked limit 1000
 """
-# What the triggers on likes, reposts and bookmarks would have kept in public.viewer_marks (they
-# are off while loading): the flags public.tweet_cards reads.
-VIEWER_MARKS = """
-insert into public.viewer_marks (user_id, tweet_id, liked, reposted, bookmarked)
-select user_id, tweet_id, bool_or(kind = 'like'), bool_or(kind = 'repost'), bool_or(kind = 'bookmark')
-from (
-  select user_id, tweet_id, 'like' as kind from public.likes
-  union all select user_id, tweet_id, 'repost' from public.reposts
-  union all select user_id, tweet_id, 'bookmark' from public.bookmarks
-) as marks
-group by user_id, tweet_id
-"""
 # The same projection with constant flags (a copy of public.tweet_cards, quoted tweet included):
 # what the flags cost is the difference.
 CARDS_WITHOUT_FLAGS = """
@@ -138,7 +126,8 @@ def load(url: str, tweets: int) -> dict:
         connection.execute("insert into public.follows (follower_id, followee_id) "
                            "select %s, unnest(%s::uuid[])", (reader, followed))
         connection.execute(MARKS, {"reader": reader, "authors": followed})
-        connection.execute(VIEWER_MARKS)
+        # The triggers that keep public.viewer_marks were off for these marks too.
+        connection.execute("select public.rebuild_viewer_marks()")
         connection.execute(WITHOUT_FLAGS)
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("vacuum analyze")

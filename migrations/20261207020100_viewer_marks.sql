@@ -44,14 +44,18 @@ begin
           bookmarked = mark.bookmarked or excluded.bookmarked;
     return new;
   end if;
-  update public.viewer_marks as mark
-    set liked = mark.liked and tg_table_name <> 'likes',
-        reposted = mark.reposted and tg_table_name <> 'reposts',
-        bookmarked = mark.bookmarked and tg_table_name <> 'bookmarks'
-    where mark.user_id = old.user_id and mark.tweet_id = old.tweet_id;
+  -- The row goes if this was its last flag (one statement, the common case); else it loses this flag.
   delete from public.viewer_marks as mark
     where mark.user_id = old.user_id and mark.tweet_id = old.tweet_id
-      and not (mark.liked or mark.reposted or mark.bookmarked);
+      and not ((mark.liked and tg_table_name <> 'likes') or (mark.reposted and tg_table_name <> 'reposts')
+               or (mark.bookmarked and tg_table_name <> 'bookmarks'));
+  if not found then
+    update public.viewer_marks as mark
+      set liked = mark.liked and tg_table_name <> 'likes',
+          reposted = mark.reposted and tg_table_name <> 'reposts',
+          bookmarked = mark.bookmarked and tg_table_name <> 'bookmarks'
+      where mark.user_id = old.user_id and mark.tweet_id = old.tweet_id;
+  end if;
   return old;
 end
 $$;
@@ -66,14 +70,28 @@ create trigger reposts_keep_viewer_marks after insert or delete on public.repost
 create trigger bookmarks_keep_viewer_marks after insert or delete on public.bookmarks
   for each row execute function public.keep_viewer_marks();
 
-insert into public.viewer_marks (user_id, tweet_id, liked, reposted, bookmarked)
-select user_id, tweet_id, bool_or(kind = 'like'), bool_or(kind = 'repost'), bool_or(kind = 'bookmark')
-from (
-  select user_id, tweet_id, 'like' as kind from public.likes
-  union all select user_id, tweet_id, 'repost' from public.reposts
-  union all select user_id, tweet_id, 'bookmark' from public.bookmarks
-) as marks
-group by user_id, tweet_id;
+-- The marks as the three tables say, written again from them: this migration's copy of the marks
+-- made before it, and an operator's after writing those tables past their triggers (a bulk load
+-- with session_replication_role = replica, a TRUNCATE). The owner's alone. The three tables are
+-- locked against writes until the caller's transaction ends, so no mark is made or undone between
+-- the delete and the copy.
+create function public.rebuild_viewer_marks() returns void
+language sql volatile set search_path = ''
+as $$
+  lock table public.likes, public.reposts, public.bookmarks in share mode;
+  delete from public.viewer_marks;
+  insert into public.viewer_marks (user_id, tweet_id, liked, reposted, bookmarked)
+  select user_id, tweet_id, bool_or(kind = 'like'), bool_or(kind = 'repost'), bool_or(kind = 'bookmark')
+  from (
+    select user_id, tweet_id, 'like' as kind from public.likes
+    union all select user_id, tweet_id, 'repost' from public.reposts
+    union all select user_id, tweet_id, 'bookmark' from public.bookmarks
+  ) as marks
+  group by user_id, tweet_id;
+$$;
+revoke execute on function public.rebuild_viewer_marks() from public, anon, authenticated;
+
+select public.rebuild_viewer_marks();
 
 -- The projection reads the flags from the caller's row of public.viewer_marks: one left join
 -- (its policy and the join's condition are one index probe a row; a page's 20 rows make a nested

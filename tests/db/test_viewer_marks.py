@@ -80,6 +80,11 @@ def test_marks_match_the_tables_after_any_sequence_of_marks(postgresql, alice, b
                             (user, tweet_id))
             (unmark if present else mark)(postgresql, user, tweet_id, flag)
         assert marks_match_the_tables(postgresql)
+    # Written past the triggers (as a bulk load might), then rebuilt from the three tables.
+    postgresql.execute("truncate public.viewer_marks")
+    postgresql.execute("select public.rebuild_viewer_marks()")
+    postgresql.commit()
+    assert marks_match_the_tables(postgresql)
     postgresql.execute("delete from public.profiles where id = %s", (alice,))  # her marks cascade away
     postgresql.commit()
     assert marks_match_the_tables(postgresql)
@@ -140,3 +145,4 @@ def test_each_user_reads_only_their_own_marks_and_nobody_writes_them(postgresql,
             assert refused(postgresql, "update public.viewer_marks set liked = true")
             assert refused(postgresql, "delete from public.viewer_marks")
             assert refused(postgresql, "select public.keep_viewer_marks()")
+            assert refused(postgresql, "select public.rebuild_viewer_marks()")
