@@ -162,6 +162,11 @@ def measure(port: int, method: str, path: str, requests_by_connection: list[tupl
 def cpu_seconds(master: subprocess.Popen, data_directory: Path) -> tuple[float, float]:
     """CPU time (user + system) used so far by gunicorn's workers and by the PostgreSQL server."""
     workers = sum(sum(worker.cpu_times()[:2]) for worker in psutil.Process(master.pid).children())
+    return workers, database_cpu_seconds(data_directory)
+
+
+def database_cpu_seconds(data_directory: Path) -> float:
+    """CPU time (user + system) used so far by the PostgreSQL server of `data_directory`."""
     postmaster = psutil.Process(int((data_directory / "postmaster.pid").read_text().split()[0]))
     database = sum(postmaster.cpu_times()[:4])  # its own time and that of its ended backends
     for backend in postmaster.children():
@@ -169,7 +174,7 @@ def cpu_seconds(master: subprocess.Popen, data_directory: Path) -> tuple[float, 
             database += sum(backend.cpu_times()[:2])
         except psutil.NoSuchProcess:
             pass  # ended between listing and reading: its time is in the postmaster's now
-    return workers, database
+    return database
 
 
 def measure_with_cpu(master: subprocess.Popen, data_directory: Path, *arguments) -> dict:
