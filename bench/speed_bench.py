@@ -27,6 +27,7 @@ import shutil
 import statistics
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import psycopg
@@ -60,6 +61,8 @@ commit;
 TAIL_PATHS = ("/healthz", "/config.json", "/web/app.js", "/tweets")
 TAIL_GOAL = 4.0
 COMMAND = "python -m bench speed_bench"
+# How long the backends of clients that have just disconnected take to end (see cpu_seconds_with_children).
+CPU_SETTLE_SECONDS = 1.0
 # The last lines of the report: a title and the three ratios.
 SUMMARY_LINES = 4
 POST_RATIO_GOAL, POST_P99_GOAL_MS, CONSUMER_RATIO_GOAL = 0.30, 50.0, 0.25
@@ -157,7 +160,12 @@ def bare_queue_rate(root: Path, url: str, batch_size: int) -> tuple[float, float
 
 
 def cpu_seconds_with_children(root: Path) -> float:
-    """CPU seconds used so far by PostgreSQL and by this process's ended children (pgbench, consumers)."""
+    """CPU seconds used so far by PostgreSQL and by this process's ended children (pgbench, consumers).
+
+    A backend's time moves to the postmaster's once it has ended and been reaped: wait for the
+    backends of the clients that just left to be gone.
+    """
+    time.sleep(CPU_SETTLE_SECONDS)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return load.database_cpu_seconds(root / "data") + children.ru_utime + children.ru_stime
 

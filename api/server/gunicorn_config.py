@@ -21,7 +21,7 @@ import shutil  # noqa: E402
 import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from api.server import gunicorn_refusals  # noqa: E402
+from api.server import balancing, gunicorn_refusals  # noqa: E402
 from chirp.settings import available_cores  # noqa: E402
 from chirp.startup import settings_or_exit  # noqa: E402
 
@@ -63,10 +63,20 @@ def on_starting(server):
     directory.mkdir(parents=True, exist_ok=True)
 
 
+# How many connections each worker holds, shared with the workers (api.server.balancing).
+_BALANCING_BOARD = balancing.Board()
+
+
+def pre_fork(server, worker):
+    """Give the worker about to be forked its slot on the balancing board."""
+    worker.balancing_board, worker.balancing_slot = _BALANCING_BOARD, _BALANCING_BOARD.give()
+
+
 def child_exit(server, worker):
-    """Forget a dead worker's live gauges (its counters stay counted)."""
+    """Free a dead worker's balancing slot; forget its live gauges (its counters stay counted)."""
     from prometheus_client import multiprocess
 
+    _BALANCING_BOARD.take_back(getattr(worker, "balancing_slot", None))
     multiprocess.mark_process_dead(worker.pid)
 
 

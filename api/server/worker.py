@@ -2,7 +2,8 @@
 
 Without this, a stopping worker would wait out its graceful timeout for streams that never end by
 themselves; clients reconnect (with Last-Event-ID) to a worker that runs. It also gives a new
-connection's first request gunicorn's `timeout` to arrive, not `keepalive`'s two seconds.
+connection's first request gunicorn's `timeout` to arrive, not `keepalive`'s two seconds, and
+leaves new connections to a worker that holds fewer (api.server.balancing).
 """
 
 from __future__ import annotations
@@ -11,9 +12,39 @@ import sys
 import weakref
 
 import gevent
+from gevent.server import StreamServer
+from gunicorn.workers import ggevent
 from gunicorn.workers.ggevent import GeventWorker
 
+from api.server import balancing
 from api.server import waiting as cooperative_waiting
+
+
+class BalancedStreamServer(StreamServer):
+    """gevent's server, stepping back from a pending connection that a less busy worker should take."""
+
+    # The worker's balancer, in its own process (None: accept as gevent does).
+    balancer: balancing.Balancer | None = None
+
+    def _do_read(self):
+        """Accept, unless stepping back: then look again in a moment, as gevent does after an accept error."""
+        if self.balancer is not None and self.balancer.step_back():
+            self.stop_accepting()
+            self._timer = self.loop.timer(balancing.STEP_BACK_SECONDS)
+            self._timer.start(self._start_accepting_if_started)
+            return
+        super()._do_read()
+
+    def do_read(self):
+        """Accept one connection, counted from the moment it is accepted (its greenlet starts later)."""
+        accepted = super().do_read()
+        if accepted and self.balancer is not None:
+            self.balancer.opened()
+        return accepted
+
+
+# gunicorn's gevent worker builds its servers from this name.
+ggevent.StreamServer = BalancedStreamServer
 
 
 class StreamingGeventWorker(GeventWorker):
@@ -50,7 +81,19 @@ class StreamingGeventWorker(GeventWorker):
                 "psycopg was imported before gevent patched the standard library, so every query would "
                 "block the whole worker: api.server.gunicorn_config must patch before anything imports psycopg")
         cooperative_waiting.install()
+        # Given by the arbiter before the fork (api.server.gunicorn_config's pre_fork).
+        board, slot = getattr(self, "balancing_board", None), getattr(self, "balancing_slot", None)
+        if board is not None and slot is not None:
+            BalancedStreamServer.balancer = balancing.Balancer(board, slot)
         super().init_process()
+
+    def handle(self, listener, client, address):
+        """Serve one connection; it is no longer counted once it ends."""
+        try:
+            super().handle(listener, client, address)
+        finally:
+            if BalancedStreamServer.balancer is not None:
+                BalancedStreamServer.balancer.closed()
 
     def handle_request(self, listener_name, request, client, address):
         """Answer one request, then let every other ready greenlet run before this connection's next.
@@ -66,13 +109,20 @@ class StreamingGeventWorker(GeventWorker):
 
     def handle_exit(self, sig, frame):
         """Stop as usual, and end every open stream (in a greenlet: this runs in a signal handler)."""
+        self._leave_balancing()
         super().handle_exit(sig, frame)
         gevent.spawn(self._end_streams)
 
     def handle_quit(self, sig, frame):
         """Quick stop: the streams end too."""
+        self._leave_balancing()
         super().handle_quit(sig, frame)
         gevent.spawn(self._end_streams)
+
+    def _leave_balancing(self) -> None:
+        """A stopping worker accepts no more: the others must not leave connections to it."""
+        if BalancedStreamServer.balancer is not None:
+            BalancedStreamServer.balancer.leave()
 
     def _end_streams(self) -> None:
         """Tell the application's live hub to end its streams."""

@@ -3,6 +3,8 @@ metrics across workers, a database outage and recovery, reads served by a stream
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import http.client
 import itertools
 import json
@@ -13,6 +15,7 @@ import threading
 import time
 
 import jwt
+import psutil
 import psycopg
 import pytest
 import requests
@@ -230,3 +233,62 @@ def test_a_first_request_may_arrive_later_than_keepalive_a_next_one_may_not(web)
     time.sleep(KEEPALIVE_SECONDS + 1.5)  # answered once, idle since
     connection.sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
     assert connection.sock.recv(1024) == b""  # closed by the server
+
+
+def connections_answered_per_worker(server, count: int, prefix: str, timeout: float = 10) -> tuple[list, dict]:
+    """Open `count` connections at once, ask /healthz once on each and keep them open; returns the
+    open connections and how many each worker answered (from the request log's pids)."""
+    host, port = server.base_url.removeprefix("http://").split(":")
+    connections = [http.client.HTTPConnection(host, int(port), timeout=timeout) for _ in range(count)]
+
+    def ask(numbered) -> int:
+        number, connection = numbered
+        connection.request("GET", "/healthz", headers={"X-Request-Id": f"{prefix}-{number}"})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=count) as pool:
+        statuses = list(pool.map(ask, enumerate(connections)))
+    assert statuses == [200] * count
+
+    def answered() -> dict:
+        pids = [json.loads(line)["pid"] for line in server.log().splitlines() if f'"{prefix}-' in line]
+        return collections.Counter(pids) if len(pids) == count else None
+
+    return connections, wait_until(answered, 10, f"the log lines of {count} requests")
+
+
+def test_new_connections_go_to_the_worker_that_holds_fewest(web_factory, database_url):
+    """Both workers accept from one socket, and the kernel hands a burst of connections to whichever
+    runs first: 16 keep-alive connections were seen split 16/0 and 12/4. Each worker now leaves a
+    pending connection to one that holds fewer (api.server.balancing)."""
+    server = web_factory(database_url, workers=2)
+    requests_over_all_workers(server, "/healthz", workers=2, batch=8)  # both have started
+    for attempt in range(3):
+        connections, per_worker = connections_answered_per_worker(server, 16, f"spread-{attempt}")
+        assert len(per_worker) == 2 and max(per_worker.values()) - min(per_worker.values()) <= 2, per_worker
+        for connection in connections:
+            connection.close()
+        time.sleep(0.5)  # the workers see the connections end
+
+
+def test_a_stopped_worker_does_not_hold_up_new_connections(web_factory, database_url):
+    """A worker that steps back for a less busy one takes the connection itself when that one does
+    not, within a few tens of milliseconds: here the less busy one is stopped (SIGSTOP)."""
+    server = web_factory(database_url, workers=2)
+    requests_over_all_workers(server, "/healthz", workers=2, batch=8)  # both have started
+    time.sleep(0.5)  # and have seen those connections end
+    held, per_worker = connections_answered_per_worker(server, 4, "before")
+    assert len(per_worker) == 2
+    stopped = psutil.Process(next(iter(per_worker)))
+    stopped.suspend()
+    try:
+        started = time.monotonic()
+        more, answered = connections_answered_per_worker(server, 12, "meanwhile", timeout=5)
+        assert set(answered) == {pid for pid in per_worker if pid != stopped.pid}
+        assert time.monotonic() - started < 5
+    finally:
+        stopped.resume()
+    for connection in held + more:
+        connection.close()
