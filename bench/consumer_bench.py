@@ -167,9 +167,9 @@ def consumer_environment(url: str, batch_size: int, concurrency: int = DEFAULT_C
             "CONSUMER_CONCURRENCY": str(concurrency)}
 
 
-def drain_with_consumers(url: str, batch_size: int, processes: int,
-                         concurrency: int = DEFAULT_CONCURRENCY) -> tuple[float, float, float]:
-    """Run `processes` x `python -m consumer run --drain` to completion.
+def drain_with_consumers(url: str, batch_size: int, processes: int, concurrency: int = DEFAULT_CONCURRENCY,
+                         repository: Path = REPOSITORY) -> tuple[float, float, float]:
+    """Run `processes` x `python -m consumer run --drain` to completion, the code of `repository`.
 
     Returns (events/s from the first "consumer started" log line to the last "consumer stopped",
     the way the bare rate is timed; events/s including process start; peak RSS in MB).
@@ -179,8 +179,9 @@ def drain_with_consumers(url: str, batch_size: int, processes: int,
     started = time.perf_counter()
     logs = [tempfile.TemporaryFile() for _ in range(processes)]
     consumers = [
-        subprocess.Popen([sys.executable, "-m", "consumer", "run", "--drain"], cwd=REPOSITORY,
-                         env=consumer_environment(url, batch_size, concurrency), stderr=log)
+        subprocess.Popen([sys.executable, "-m", "consumer", "run", "--drain"], cwd=repository,
+                         env={**consumer_environment(url, batch_size, concurrency), "PYTHONPATH": str(repository)},
+                         stderr=log)
         for log in logs
     ]
     peak_resident_megabytes = 0.0

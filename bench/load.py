@@ -40,14 +40,16 @@ def free_port() -> int:
 
 
 def start_gunicorn(url: str, port: int, log_path: Path, workers: int | None = None,
-                   **settings: str) -> subprocess.Popen:
+                   repository: Path = REPOSITORY, **settings: str) -> subprocess.Popen:
     """The Procfile's web command on `url`, with limits out of the way; returns once /healthz answers.
 
     The limits stay on, kept where the default keeps them (the database), only too high to refuse.
-    `workers` sets WEB_CONCURRENCY; None leaves the default, one worker per core. `settings` are
-    more environment variables (WEB_THREADS=...).
+    `workers` sets WEB_CONCURRENCY; None leaves the default, one worker per core. `repository` is
+    the checkout whose code runs (another one: bench.before_after). `settings` are more environment
+    variables (WEB_THREADS=...).
     """
     environment = {**os.environ, "DATABASE_URL": url, "SUPABASE_JWT_SECRET": JWT_SECRET,
+                   "PYTHONPATH": str(repository),
                    "RATE_LIMIT_WRITE": "100000000/minute", "RATE_LIMIT_READ": "100000000/minute", **settings}
     environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
     environment.pop("WEB_CONCURRENCY", None)
@@ -55,7 +57,7 @@ def start_gunicorn(url: str, port: int, log_path: Path, workers: int | None = No
         environment["WEB_CONCURRENCY"] = str(workers)
     command = [sys.executable, "-m", "gunicorn", "api:create_app()", "--bind", f"127.0.0.1:{port}",
                "--config", "python:api.server.gunicorn_config"]
-    process = subprocess.Popen(command, cwd=REPOSITORY, env=environment, stdout=log_path.open("wb"),
+    process = subprocess.Popen(command, cwd=repository, env=environment, stdout=log_path.open("wb"),
                                stderr=subprocess.STDOUT)
     deadline = time.monotonic() + START_DEADLINE_SECONDS
     while time.monotonic() < deadline and process.poll() is None:
