@@ -34,6 +34,23 @@ STORAGE_WAIT_SECONDS = 1.0
 STORAGE_EXTENSION = "rate_limit_storage"
 
 
+class FixedApplicationLimit(ApplicationLimit):
+    """An application-wide limit whose value is fixed for the process: parsed once, not on every request.
+
+    Flask-Limiter parses an ApplicationLimit's string and builds its RuntimeLimit objects again for
+    every request it checks (a limit given as a callable may change); ours are read from the settings
+    once. The RuntimeLimits are made at the first request, after `Limiter.init_app` has bound this
+    limit to the limiter whose key function they carry.
+    """
+
+    def __iter__(self):
+        """The RuntimeLimits of this limit's value, made once."""
+        runtime_limits = self.__dict__.get("runtime_limits")
+        if runtime_limits is None:
+            runtime_limits = self.__dict__["runtime_limits"] = tuple(super().__iter__())
+        return iter(runtime_limits)
+
+
 def _caller_identity():
     """The verified identity, or None for a missing or invalid token (counted as anonymous)."""
     try:
@@ -91,8 +108,8 @@ def init_app(app: flask.Flask, settings: Settings) -> Limiter:
     limiter = Limiter(
         rate_limit_key,
         application_limits=[
-            ApplicationLimit(limit_provider=settings.rate_limit_write, scope="write", methods=WRITE_METHODS),
-            ApplicationLimit(limit_provider=settings.rate_limit_read, scope="read", methods=READ_METHODS),
+            FixedApplicationLimit(limit_provider=settings.rate_limit_write, scope="write", methods=WRITE_METHODS),
+            FixedApplicationLimit(limit_provider=settings.rate_limit_read, scope="read", methods=READ_METHODS),
         ],
         storage_uri=storage_uri,
         storage_options=storage_options,

@@ -63,6 +63,19 @@ def test_other_writes_are_limited_per_user_by_the_web_tier(app_factory, database
     assert client.get("/tweets", headers=alice_headers).status_code == 200
 
 
+def test_the_application_limits_are_parsed_once_and_still_count_per_caller(app_factory, database_url,
+                                                                           alice_headers, bob_headers):
+    app = app_factory(settings_for(database_url, rate_limit_write="2/minute"))
+    client = app.test_client()
+    (limiter,) = app.extensions["limiter"]
+    assert [client.put("/me", json={"username": "alice"}, headers=alice_headers).status_code
+            for _ in range(3)] == [200, 200, 429]
+    assert client.put("/me", json={"username": "bob"}, headers=bob_headers).headers["X-RateLimit-Remaining"] == "1"
+    before, after = limiter.limit_manager.application_limits, limiter.limit_manager.application_limits
+    assert str(before[0].limit) == "2 per 1 minute"
+    assert all(first is second for first, second in zip(before, after))
+
+
 def test_the_read_limit_counts_anonymous_callers_by_address(app_factory, database_url, alice_headers):
     client = app_factory(settings_for(database_url, rate_limit_read="2/minute")).test_client()
     assert [client.get("/tweets").status_code for _ in range(2)] == [200, 200]
