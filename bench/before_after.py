@@ -17,7 +17,6 @@ SPEED_BENCH_SECONDS and SPEED_BENCH_ROUNDS as for speed_bench, BEFORE_AFTER_BACK
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import statistics
@@ -26,7 +25,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from api.token import access_token
 from bench import consumer_bench, insert_trigger_bench, load, speed_bench
 from chirp import local_server
 from chirp.settings import Settings
@@ -42,29 +40,14 @@ def checkout(revision: str, directory: Path) -> Path:
     return directory
 
 
-def post_requests() -> list[tuple]:
-    """One prepared POST /tweets per connection, each by its own numbered author."""
-    body = json.dumps({"content": "benchmark tweet about #postgres"}).encode()
-    return [(body, {"Authorization": f"Bearer {access_token(load.JWT_SECRET, writer)}",
-                    "Content-Type": "application/json"})
-            for writer in (f"00000000-0000-4000-8000-{number:012d}" for number in range(load.CONNECTIONS))]
-
-
 def post_rounds(root: Path, url: str, servers: dict) -> tuple[dict, list[float]]:
     """Rounds of POST /tweets through each version, then pgbench's caller transaction."""
-    script = root / "caller_insert.sql"
-    script.write_text(speed_bench.caller_insert_script())
-    requests, rows, rates = post_requests(), {version: [] for version in VERSIONS}, []
+    requests, script = speed_bench.post_requests(), speed_bench.caller_insert_file(root)
+    rows, rates = {version: [] for version in VERSIONS}, []
     for _ in range(speed_bench.ROUNDS):
         for version in VERSIONS:
-            port, gunicorn = servers[version]
-            row, row["worker_cpu_ms"], row["postgres_cpu_ms"] = speed_bench.cpu_milliseconds_each(
-                lambda: speed_bench.measure(port, "POST", "/tweets", requests),
-                lambda result: result["requests_per_second"] * (load.WARM_UP_SECONDS + 0.5 + speed_bench.SECONDS),
-                gunicorn, root)
-            rows[version].append(row)
-        rates.append(speed_bench.tps(speed_bench.pgbench(
-            url, script, ["-c", str(load.CONNECTIONS), "-j", "2", "-T", str(int(speed_bench.SECONDS))])))
+            rows[version].append(speed_bench.post_round(root, *servers[version], requests))
+        rates.append(speed_bench.caller_transactions_per_second(url, script))
     return rows, rates
 
 

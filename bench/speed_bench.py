@@ -61,7 +61,7 @@ commit;
 TAIL_PATHS = ("/healthz", "/config.json", "/web/app.js", "/tweets")
 TAIL_GOAL = 4.0
 COMMAND = "python -m bench speed_bench"
-# How long the backends of clients that have just disconnected take to end (see cpu_seconds_with_children).
+# How long the backends of clients that have just disconnected take to end (see cpu_seconds).
 CPU_SETTLE_SECONDS = 1.0
 # The last lines of the report: a title and the three ratios.
 SUMMARY_LINES = 4
@@ -111,24 +111,43 @@ def cpu_milliseconds_each(measured, count: float, gunicorn: subprocess.Popen, ro
     return result, (after[0] - before[0]) * 1000 / requests, (after[1] - before[1]) * 1000 / requests
 
 
+def post_requests() -> list[tuple]:
+    """One prepared POST /tweets per connection, each by its own numbered author."""
+    body = json.dumps({"content": "benchmark tweet about #postgres"}).encode()
+    return [(body, {"Authorization": f"Bearer {access_token(load.JWT_SECRET, writer)}",
+                    "Content-Type": "application/json"})
+            for writer in (f"00000000-0000-4000-8000-{number:012d}" for number in range(load.CONNECTIONS))]
+
+
+def caller_insert_file(root: Path) -> Path:
+    """caller_insert_script() written where pgbench reads it."""
+    script = root / "caller_insert.sql"
+    script.write_text(caller_insert_script())
+    return script
+
+
+def post_round(root: Path, port: int, gunicorn: subprocess.Popen, requests: list[tuple]) -> dict:
+    """One round of POST /tweets through `gunicorn`, with CPU ms per POST of its workers and of PostgreSQL."""
+    row, row["worker_cpu_ms"], row["postgres_cpu_ms"] = cpu_milliseconds_each(
+        lambda: measure(port, "POST", "/tweets", requests),
+        lambda result: result["requests_per_second"] * (load.WARM_UP_SECONDS + 0.5 + SECONDS), gunicorn, root)
+    return row
+
+
+def caller_transactions_per_second(url: str, script: Path) -> float:
+    """One round of pgbench's caller transaction, 16 clients."""
+    return tps(pgbench(url, script, ["-c", str(load.CONNECTIONS), "-j", "2", "-T", str(int(SECONDS))]))
+
+
 def post_rounds(root: Path, url: str, port: int, gunicorn: subprocess.Popen) -> tuple[list[dict], list[dict]]:
     """Alternating rounds of POST /tweets through gunicorn and of pgbench's caller transaction, with
     CPU milliseconds per request (of the workers, of PostgreSQL)."""
-    writers = [f"00000000-0000-4000-8000-{number:012d}" for number in range(load.CONNECTIONS)]
-    body = json.dumps({"content": "benchmark tweet about #postgres"}).encode()
-    requests = [(body, {"Authorization": f"Bearer {access_token(load.JWT_SECRET, writer)}",
-                        "Content-Type": "application/json"}) for writer in writers]
-    script = root / "caller_insert.sql"
-    script.write_text(caller_insert_script())
+    requests, script = post_requests(), caller_insert_file(root)
     web, database = [], []
     for _ in range(ROUNDS):
-        row, row["worker_cpu_ms"], row["postgres_cpu_ms"] = cpu_milliseconds_each(
-            lambda: measure(port, "POST", "/tweets", requests),
-            lambda result: result["requests_per_second"] * (load.WARM_UP_SECONDS + 0.5 + SECONDS), gunicorn, root)
-        web.append(row)
+        web.append(post_round(root, port, gunicorn, requests))
         rate, _, postgres_cpu_ms = cpu_milliseconds_each(
-            lambda: tps(pgbench(url, script, ["-c", str(load.CONNECTIONS), "-j", "2", "-T", str(int(SECONDS))])),
-            lambda result: result * SECONDS, gunicorn, root)
+            lambda: caller_transactions_per_second(url, script), lambda result: result * SECONDS, gunicorn, root)
         database.append({"rate": rate, "postgres_cpu_ms": postgres_cpu_ms})
     return web, database
 
@@ -149,25 +168,25 @@ def bare_queue_rate(root: Path, url: str, batch_size: int) -> tuple[float, float
     script = root / "bare_queue.sql"
     script.write_text(BARE_QUEUE_SCRIPT.format(batch_size=batch_size))
     transactions = -(-count // batch_size)
-    cpu_before = cpu_seconds_with_children(root)
+    cpu_before = sum(cpu_seconds(root))
     # The consumer's session settings (configure_session): asynchronous commit, UTC.
     rate = tps(pgbench(url, script, ["-c", "1", "-t", str(transactions)],
                        "-c synchronous_commit=off -c TimeZone=UTC")) * count / transactions
-    cpu_ms = (cpu_seconds_with_children(root) - cpu_before) * 1000 / count
+    cpu_ms = (sum(cpu_seconds(root)) - cpu_before) * 1000 / count
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("select pgmq.drop_queue('bare')")
     return rate, cpu_ms
 
 
-def cpu_seconds_with_children(root: Path) -> float:
-    """CPU seconds used so far by PostgreSQL and by this process's ended children (pgbench, consumers).
+def cpu_seconds(root: Path) -> tuple[float, float]:
+    """CPU seconds used so far by PostgreSQL, and by this process's ended children (pgbench, consumers).
 
     A backend's time moves to the postmaster's once it has ended and been reaped: wait for the
     backends of the clients that just left to be gone.
     """
     time.sleep(CPU_SETTLE_SECONDS)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return load.database_cpu_seconds(root / "data") + children.ru_utime + children.ru_stime
+    return load.database_cpu_seconds(root / "data"), children.ru_utime + children.ru_stime
 
 
 def consumer_rates(root: Path, url: str) -> dict:
@@ -177,14 +196,13 @@ def consumer_rates(root: Path, url: str) -> dict:
     consumer_bench.reset(url)
     consumer_bench.insert_backlog(url, BACKLOG_MESSAGES)
     bare, bare_cpu_ms = bare_queue_rate(root, url, batch_size)
-    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu_before = cpu_seconds_with_children(root)
+    database_before, consumer_before = cpu_seconds(root)
     drained, _, _ = consumer_bench.drain_with_consumers(url, batch_size, 1, Settings().consumer_concurrency)
-    cpu_ms = (cpu_seconds_with_children(root) - cpu_before) * 1000 / BACKLOG_MESSAGES
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu_seconds = (children.ru_utime + children.ru_stime) - (children_before.ru_utime + children_before.ru_stime)
-    return {"drained": drained, "bare": bare, "consumer_cpu_ms": cpu_seconds * 1000 / BACKLOG_MESSAGES,
-            "drain_cpu_ms": cpu_ms, "bare_cpu_ms": bare_cpu_ms}
+    database_after, consumer_after = cpu_seconds(root)
+    consumer_ms = (consumer_after - consumer_before) * 1000 / BACKLOG_MESSAGES
+    return {"drained": drained, "bare": bare, "consumer_cpu_ms": consumer_ms,
+            "drain_cpu_ms": consumer_ms + (database_after - database_before) * 1000 / BACKLOG_MESSAGES,
+            "bare_cpu_ms": bare_cpu_ms}
 
 
 def run(root: Path) -> dict:
