@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 import uuid
-from collections.abc import Iterator
 
 import flask
 import psycopg
@@ -38,11 +36,8 @@ def create_tweet():
         "quote_of_id": _optional_uuid(body, "quote_of_id"),
     }
     key = idempotency_key()
-    if key is None:
-        row = _insert_alone(fields)
-    else:
-        with caller_transaction() as connection:
-            row = _create_once(connection, fields, key)
+    with caller_transaction() as connection:
+        row = _create_once(connection, fields, key)
     response = flask.jsonify(representations.tweet(row))
     response.status_code = 201
     response.headers["Location"] = f"/tweets/{row['id']}"
@@ -94,29 +89,10 @@ def _earlier_tweet(connection, parameters: dict) -> dict:
     return row
 
 
-def _insert_alone(fields: dict) -> dict:
-    """Insert one tweet in a transaction of its own, its row read after COMMIT: one round trip.
-
-    Read inside the transaction, the row would take a round trip of its own before COMMIT could
-    leave, and COMMIT would then find the backend gone back to sleep. A refusal of the insert
-    surfaces when the block ends, and is the client's mistake all the same.
-    """
-    with _insert_refusals(), caller_transaction() as connection:
-        inserted = connection.execute(QUERIES["insert_tweet"], fields)
-    return inserted.fetchone()
-
-
 def _insert_tweet(connection, fields: dict) -> dict:
-    """Insert one tweet in the caller's transaction and return it."""
-    with _insert_refusals():
-        return connection.execute(QUERIES["insert_tweet"], fields).fetchone()
-
-
-@contextlib.contextmanager
-def _insert_refusals() -> Iterator[None]:
-    """The database's refusals of a tweet: a missing parent, quoted tweet or profile is the client's mistake (422)."""
+    """Insert one tweet and return it; a missing parent, quoted tweet or profile is the client's mistake (422)."""
     try:
-        yield
+        return connection.execute(QUERIES["insert_tweet"], fields).fetchone()
     except database_errors.ForeignKeyViolation as error:
         if error.diag.constraint_name == "tweets_reply_to_id_fkey":
             raise UnprocessableContent("reply_to_id names no tweet") from None

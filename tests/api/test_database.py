@@ -51,41 +51,20 @@ def round_trips(trace: str) -> int:
     return sum(1 for before, after in zip(directions, directions[1:]) if (before, after) == ("F", "B"))
 
 
-def traced_round_trips(app, tmp_path, request) -> int:
-    """The round trips `request()` takes on the pool's only connection (web_threads=1)."""
+def test_a_request_transaction_takes_two_round_trips(app_factory, database_url, alice_headers, tmp_path):
+    # BEGIN, the caller's settings and the insert, then COMMIT with the pipeline's Sync.
+    app = app_factory(settings_for(database_url, web_threads=1))
+    client = app.test_client()
+    assert post_tweet(client, alice_headers, "first").status_code == 201  # the caller's account, checked once
     pool = app.extensions["database"].primary
     with (tmp_path / "trace").open("w") as trace:
         with pool.connection() as connection:  # the pool's only one: the next request's
             connection.pgconn.trace(trace.fileno())
             connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
-        request()
+        assert post_tweet(client, alice_headers, "second").status_code == 201
         with pool.connection() as connection:
             connection.pgconn.untrace()
-    return round_trips((tmp_path / "trace").read_text())
-
-
-def test_a_request_transaction_takes_two_round_trips(app_factory, database_url, alice_headers, tmp_path):
-    # BEGIN, the caller's settings and the insert, whose row the view reads; then COMMIT with the Sync.
-    app = app_factory(settings_for(database_url, web_threads=1))
-    client = app.test_client()
-    tweet = post_tweet(client, alice_headers, "first").json  # the caller's account, checked once
-
-    def like():
-        assert client.post(f"/tweets/{tweet['id']}/like", headers=alice_headers).status_code == 200
-
-    assert traced_round_trips(app, tmp_path, like) == 2
-
-
-def test_a_tweet_without_idempotency_key_takes_one_round_trip(app_factory, database_url, alice_headers, tmp_path):
-    # BEGIN, the caller's settings, the insert, COMMIT and the Sync; the row is read after the COMMIT.
-    app = app_factory(settings_for(database_url, web_threads=1))
-    client = app.test_client()
-    assert post_tweet(client, alice_headers, "first").status_code == 201  # the caller's account, checked once
-
-    def post():
-        assert post_tweet(client, alice_headers, "second").status_code == 201
-
-    assert traced_round_trips(app, tmp_path, post) == 1
+    assert round_trips((tmp_path / "trace").read_text()) == 2
 
 
 def test_an_error_rolls_back_and_the_connection_goes_back_as_it_came(app_factory, database_url, alice_headers):
