@@ -16,7 +16,6 @@ from collections.abc import Iterator
 import flask
 import psycopg
 import psycopg_pool
-from psycopg import sql
 from psycopg.rows import dict_row
 
 from api.caller.pooler import PoolerCheck
@@ -36,10 +35,8 @@ SET_CALLER = (
     "select set_config('role', %s, true), set_config('request.jwt.claims', %s, true), "
     "set_config('statement_timeout', %s, true)"
 )
-# SET_CALLER with its values bound in the client, for a statement queued without parameters (`_queue`).
-SET_CALLER_LITERALS = sql.SQL(SET_CALLER.replace("%s", "{}"))
 # The request's transaction, sent by `Database._pipelined` itself.
-BEGIN, COMMIT = b"begin", b"commit"
+BEGIN, COMMIT = "begin", "commit"
 OPEN_TRANSACTION = (psycopg.pq.TransactionStatus.INTRANS, psycopg.pq.TransactionStatus.INERROR)
 # A GET waits at most this long for a replica connection before it reads from the primary instead.
 REPLICA_WAIT_SECONDS = 0.25
@@ -141,9 +138,9 @@ class Database:
         connection.autocommit = True
         try:
             with connection.pipeline() as pipeline:
-                _queue(connection, BEGIN)
+                connection.execute(BEGIN)
                 yield pipeline
-                _queue(connection, COMMIT)
+                connection.execute(COMMIT)
         finally:
             _back_to_idle(connection)
 
@@ -154,9 +151,9 @@ class Database:
             check.require_unpooled()
 
     def _set_caller(self, connection: psycopg.Connection, identity: Identity) -> None:
-        """Become the caller for this transaction, with the API's statement timeout (queued, as BEGIN is)."""
-        values = (identity.role, json.dumps(identity.claims), str(self.settings.statement_timeout_ms))
-        _queue(connection, SET_CALLER_LITERALS.format(*map(sql.Literal, values)).as_bytes(connection))
+        """Become the caller for this transaction, with the API's statement timeout."""
+        connection.execute(SET_CALLER, (identity.role, json.dumps(identity.claims),
+                                        str(self.settings.statement_timeout_ms)))
 
     def _replica_failed(self, error: Exception) -> None:
         """Read from the primary for a while; the replica's pool drops its dead connections and reconnects."""
@@ -174,20 +171,6 @@ class Database:
         self._require_unpooled(self.primary)
         with unavailable_as_503(), self.primary.connection() as connection:
             yield connection
-
-
-def _queue(connection: psycopg.Connection, statement: bytes) -> None:
-    """Put `statement` in the connection's pipeline without sending it: it goes out with the next one sent.
-
-    `connection.execute` in a pipeline sends its statement at once, a send() of its own. One that
-    finds the backend gone back to sleep wakes it, and on a busy machine that wake-up cost the
-    worker about as much CPU as a Flask view (py-spy: BEGIN's and COMMIT's sends were each about a
-    twentieth of a worker's time under POST /tweets). Queued, BEGIN and the caller's settings leave
-    in one burst with the request's first statement, and COMMIT with the pipeline's Sync. This is
-    how psycopg queues its own BEGIN and COMMIT in a pipeline (`_exec_command`); their results are
-    checked when they arrive, an error raised as a statement's would be.
-    """
-    connection.wait(connection._exec_command(statement))
 
 
 def _back_to_idle(connection: psycopg.Connection) -> None:

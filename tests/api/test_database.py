@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from psycopg import _pipeline_base, pq
+from psycopg import pq
 
 from tests.api.conftest import settings_for
 from tests.api.test_tweets import post_tweet
@@ -79,22 +79,3 @@ def test_an_error_rolls_back_and_the_connection_goes_back_as_it_came(app_factory
         assert connection.info.transaction_status == pq.TransactionStatus.IDLE
         contents = [row["content"] for row in connection.execute("select content from tweets")]
     assert contents == ["kept"]
-
-
-def test_begin_and_the_callers_settings_leave_with_the_first_statement(app_factory, database_url, alice_headers,
-                                                                      monkeypatch):
-    # psycopg sends what a pipeline holds each time it communicates, and a send can wake a sleeping
-    # backend: BEGIN and the caller's settings go with the insert, COMMIT with the Sync.
-    app = app_factory(settings_for(database_url, web_threads=1))
-    client = app.test_client()
-    assert post_tweet(client, alice_headers, "first").status_code == 201  # the caller's account, checked once
-    communicate = _pipeline_base.pipeline_communicate
-    queued = []
-
-    def counted(pgconn, commands):
-        queued.append(len(commands))
-        return (yield from communicate(pgconn, commands))
-
-    monkeypatch.setattr(_pipeline_base, "pipeline_communicate", counted)
-    assert post_tweet(client, alice_headers, "second").status_code == 201
-    assert queued == [3, 2]
