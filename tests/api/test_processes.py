@@ -292,3 +292,17 @@ def test_a_stopped_worker_does_not_hold_up_new_connections(web_factory, database
         stopped.resume()
     for connection in held + more:
         connection.close()
+
+
+def test_a_tweet_naming_no_tweet_is_422_through_gunicorn_every_time(web_factory, database_url, alice):
+    """A refused insert is the client's mistake however its error reaches the worker: a pipelined
+    transaction once answered about one in twenty of these 503 (the error surfacing as the aborted
+    pipeline's, not the foreign key's)."""
+    web = web_factory(database_url, RATE_LIMIT_WRITE="1000/minute")
+    missing = "f728b4fa-4248-1e3a-8a5d-2f346baa9455"
+    with requests.Session() as session:
+        statuses = collections.Counter(
+            session.post(web.url("/tweets"), json={"content": "0", field: missing}, headers=bearer(make_token(alice)),
+                         timeout=10).status_code
+            for _ in range(40) for field in ("reply_to_id", "quote_of_id"))
+    assert statuses == {422: 80}
